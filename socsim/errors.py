@@ -1,0 +1,21 @@
+"""The exceptions socsim raises; the CLI turns each into one line on stderr and exit status 2."""
+
+
+class SocsimError(Exception):
+    """Base of every error socsim raises on purpose."""
+
+
+class WorkloadError(SocsimError):
+    """A layer, network or topology file that cannot be built or read."""
+
+
+class ConfigError(SocsimError):
+    """A configuration value that is out of range, of the wrong type or unknown."""
+
+
+class MappingError(SocsimError):
+    """A layer that cannot be mapped onto the array or tiled to the global buffer."""
+
+
+class SimulationError(SocsimError):
+    """A simulation that cannot finish (deadlock, a tile that can never be admitted)."""

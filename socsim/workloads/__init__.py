@@ -1,0 +1,12 @@
+"""Workloads: CNN layers and networks as plain data.
+
+A `Layer` knows its shapes, its MACs and its parameters (by the SqueezeNext paper's
+convention: one extra operation per output for the bias or folded batch norm); a `Network`
+is a DAG of layers in topological order. The zoo builds every network of the paper and a
+few everyday ones; SCALE-Sim topology files can be read and written.
+"""
+
+from socsim.workloads.layer import Layer, Op
+from socsim.workloads.network import INPUT, Network, NetworkBuilder
+
+__all__ = ["INPUT", "Layer", "Network", "NetworkBuilder", "Op"]
