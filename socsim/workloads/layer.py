@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from socsim.enums import StrEnum
 from socsim.errors import WorkloadError
 
 
@@ -83,10 +83,14 @@ class Layer:
         if self.op in (Op.ADD, Op.CONCAT):
             self._require("inputs", len(self.inputs) >= 2, "at least two input layers")
         self._require(
-            "k_h", self.k_h <= self.h_in + 2 * self.pad_h, f"at most the padded input height {self.h_in + 2 * self.pad_h}"
+            "k_h",
+            self.k_h <= self.h_in + 2 * self.pad_h,
+            f"at most the padded input height {self.h_in + 2 * self.pad_h}",
         )
         self._require(
-            "k_w", self.k_w <= self.w_in + 2 * self.pad_w, f"at most the padded input width {self.w_in + 2 * self.pad_w}"
+            "k_w",
+            self.k_w <= self.w_in + 2 * self.pad_w,
+            f"at most the padded input width {self.w_in + 2 * self.pad_w}",
         )
 
     def _parse_op(self, op: Op | str) -> Op:
@@ -179,4 +183,3 @@ class Layer:
     def __str__(self) -> str:
         shape = f"{self.c_in}x{self.h_in}x{self.w_in} -> {self.c_out}x{self.h_out}x{self.w_out}"
         return f"{self.name} ({self.op.value} {self.k_h}x{self.k_w}/{self.stride}, {shape})"
-

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -14,9 +15,21 @@ from socsim.workloads.layer import Layer, Op
 INPUT = "input"  # the name layers use to read the network's input tensor
 
 FRAME_COLUMNS = [
-    "name", "op", "c_in", "h_in", "w_in", "c_out", "h_out", "w_out",
-    "k_h", "k_w", "stride", "groups", "macs", "params",
-]  # fmt: skip
+    "name",
+    "op",
+    "c_in",
+    "h_in",
+    "w_in",
+    "c_out",
+    "h_out",
+    "w_out",
+    "k_h",
+    "k_w",
+    "stride",
+    "groups",
+    "macs",
+    "params",
+]
 
 
 @dataclass(frozen=True)
@@ -56,9 +69,10 @@ class Network:
                 )
         got = [shapes[src] for src in layer.inputs] or [shapes[INPUT]]
         if layer.op is Op.CONCAT:
-            agree = all(s[1:] == layer.in_shape[1:] for s in got) and sum(
-                s[0] for s in got
-            ) == layer.c_in
+            agree = (
+                all(s[1:] == layer.in_shape[1:] for s in got)
+                and sum(s[0] for s in got) == layer.c_in
+            )
         else:
             agree = all(s == layer.in_shape for s in got)
         if not agree:
@@ -135,31 +149,56 @@ class NetworkBuilder:
         if op is Op.CONCAT:
             c = sum(self._shapes[s][0] for s in inputs)
         layer = Layer(
-            name=name, op=op, c_in=c, h_in=h, w_in=w, inputs=tuple(inputs),
-            stage=self.stage, block=self.block, **kwargs,
-        )  # fmt: skip
+            name=name,
+            op=op,
+            c_in=c,
+            h_in=h,
+            w_in=w,
+            inputs=tuple(inputs),
+            stage=self.stage,
+            block=self.block,
+            **kwargs,
+        )
         self.layers.append(layer)
         self._shapes[name] = layer.out_shape
         return name
 
     def conv(
-        self, name: str, src: str, c_out: int, k: int | tuple[int, int], stride: int = 1,
-        pad: int | tuple[int, int] = 0, groups: int = 1,
-    ) -> str:  # fmt: skip
+        self,
+        name: str,
+        src: str,
+        c_out: int,
+        k: int | tuple[int, int],
+        stride: int = 1,
+        pad: int | tuple[int, int] = 0,
+        groups: int = 1,
+    ) -> str:
         k_h, k_w = (k, k) if isinstance(k, int) else k
         pad_h, pad_w = (pad, pad) if isinstance(pad, int) else pad
         return self.add_layer(
-            name, Op.CONV, src, c_out=c_out, k_h=k_h, k_w=k_w, stride=stride,
-            pad_h=pad_h, pad_w=pad_w, groups=groups,
-        )  # fmt: skip
+            name,
+            Op.CONV,
+            src,
+            c_out=c_out,
+            k_h=k_h,
+            k_w=k_w,
+            stride=stride,
+            pad_h=pad_h,
+            pad_w=pad_w,
+            groups=groups,
+        )
 
     def fc(self, name: str, src: str, c_out: int) -> str:
         return self.add_layer(name, Op.FC, src, c_out=c_out)
 
-    def maxpool(self, name: str, src: str, k: int, stride: int, pad: int = 0, ceil_mode: bool = False) -> str:
+    def maxpool(
+        self, name: str, src: str, k: int, stride: int, pad: int = 0, ceil_mode: bool = False
+    ) -> str:
         return self._pool(name, Op.MAXPOOL, src, k, stride, pad, ceil_mode)
 
-    def avgpool(self, name: str, src: str, k: int, stride: int, pad: int = 0, ceil_mode: bool = False) -> str:
+    def avgpool(
+        self, name: str, src: str, k: int, stride: int, pad: int = 0, ceil_mode: bool = False
+    ) -> str:
         return self._pool(name, Op.AVGPOOL, src, k, stride, pad, ceil_mode)
 
     def global_avgpool(self, name: str, src: str) -> str:
@@ -172,7 +211,9 @@ class NetworkBuilder:
     def concat(self, name: str, srcs: list[str]) -> str:
         return self.add_layer(name, Op.CONCAT, srcs)
 
-    def _pool(self, name: str, op: Op, src: str, k: int, stride: int, pad: int, ceil_mode: bool) -> str:
+    def _pool(
+        self, name: str, op: Op, src: str, k: int, stride: int, pad: int, ceil_mode: bool
+    ) -> str:
         return self.add_layer(
             name, op, src, k_h=k, k_w=k, stride=stride, pad_h=pad, pad_w=pad, ceil_mode=ceil_mode
         )
