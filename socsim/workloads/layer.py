@@ -69,6 +69,8 @@ class Layer:
         for field in ("pad_h", "pad_w"):
             self._require(field, getattr(self, field) >= 0, "a non-negative integer")
         if self.op is Op.FC:
+            for field in ("pad_h", "pad_w"):
+                self._require(field, getattr(self, field) == 0, "0 for a fully connected layer")
             object.__setattr__(self, "k_h", self.h_in)
             object.__setattr__(self, "k_w", self.w_in)
         if self.op in WEIGHTED_OPS:

@@ -37,7 +37,9 @@ class Network:
     """A named network: input shape (C, H, W), layers in topological order, metadata.
 
     Metadata holds what the paper says of the network (`top1`, `top5`, `paper_macs_M`,
-    `paper_params_M`) when known. Construction checks that every layer reads only layers
+    `paper_params_M`) when known. A layer reads the layers named in its `inputs` (`INPUT`
+    for the network input); with no inputs it reads a tensor of its own declared shape from
+    memory (as SCALE-Sim runs every row). Construction checks that every layer reads only layers
     before it and that shapes agree along every edge.
     """
 
@@ -67,7 +69,9 @@ class Network:
                     f"network {self.name!r}: layer {layer.name!r} reads {src!r}, "
                     "expected the name of an earlier layer or 'input'"
                 )
-        got = [shapes[src] for src in layer.inputs] or [shapes[INPUT]]
+        if not layer.inputs:
+            return  # reads a tensor of its own declared shape from memory: no producer
+        got = [shapes[src] for src in layer.inputs]
         if layer.op is Op.CONCAT:
             agree = (
                 all(s[1:] == layer.in_shape[1:] for s in got)

@@ -1,0 +1,24 @@
+"""One entry point for every way a user names a network: an object, a file or a zoo name."""
+
+from __future__ import annotations
+
+import os
+
+from socsim.workloads.network import Network
+from socsim.workloads.scalesim import read_topology
+from socsim.workloads.zoo import get_network
+
+
+def load_network(spec: str | os.PathLike[str] | Network) -> Network:
+    """The network `spec` names.
+
+    A `Network` is returned as is; a path ending in ``.csv`` (any case) is read as a
+    SCALE-Sim topology; anything else is a zoo name (case-insensitive). Raises
+    `WorkloadError` for a missing or malformed file and for an unknown name.
+    """
+    if isinstance(spec, Network):
+        return spec
+    text = os.fspath(spec)
+    if text.lower().endswith(".csv"):
+        return read_topology(text)
+    return get_network(text)
