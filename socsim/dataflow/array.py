@@ -1,0 +1,233 @@
+"""The PE array's side of a tile: folds, compute cycles and on-chip accesses, in closed form.
+
+`tile_work` prices one tile on the array, following the micro-architecture that the
+`socsim.dataflow.mapper` docstring describes (that text is the contract; this module and
+`socsim.dataflow.reference` both implement it, independently). Everything is integer
+arithmetic over fold kinds: a tile has at most a few kinds of fold (full, or short at an
+edge), so no Python loop runs over folds.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import NamedTuple
+
+from socsim.dataflow.types import AccessCounts, ArrayConfig, Dataflow, SparsityMode
+
+
+class Shape(NamedTuple):
+    """A layer reduced to what mapping depends on (layers of equal shape map alike).
+
+    `kind` is "conv" (conv and fc), "pool", "add" or "copy" (concat). Layers without weights
+    count their channels as `groups` with one filter and one input channel each; `steps` is
+    then the number of words a PE combines per output (window size for a pool, operands for
+    an add).
+    """
+
+    kind: str
+    groups: int
+    filters: int  # per group
+    channels: int  # input channels per group
+    k_h: int
+    k_w: int
+    stride: int
+    pad_h: int
+    pad_w: int
+    h_in: int
+    w_in: int
+    h_out: int
+    w_out: int
+    operands: int  # input tensors read at each position (add); 1 otherwise
+    steps: int  # words combined per output by a layer without weights
+
+    @property
+    def weighted(self) -> bool:
+        return self.kind == "conv"
+
+
+class Chunk(NamedTuple):
+    """A tile's share of each filter's reduction: `length` weights, `zeros` of them zero.
+
+    The first chunk of a filter also carries its bias (one more MAC per output, by the
+    paper's convention) and is the only one whose results are written, not accumulated.
+    """
+
+    first: bool
+    length: int
+    zeros: int
+
+
+class Work(NamedTuple):
+    """What one tile costs on the array (global-buffer side of DMA transfers excluded)."""
+
+    cycles: int
+    stall_cycles: int
+    folds: int
+    counts: AccessCounts
+
+
+def _ceil(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def blocks(n: int, size: int) -> list[tuple[int, int]]:
+    """`n` items in blocks of `size`: [(count, block size)], the short block last."""
+    full, rest = divmod(n, size)
+    return [(c, s) for c, s in ((full, size), (1, rest)) if c and s]
+
+
+class _Seq(NamedTuple):
+    """A run of folds for the overlapped-drain timing: T1 + sum(join) + last drain.
+
+    `inner` sums, over every fold but the first, the time it adds: max(T_f, drain_{f-1})
+    when the drain overlaps the next fold, T_f + drain_{f-1} when it cannot.
+    """
+
+    first: int
+    last: int
+    inner: int
+
+    def join(self, nxt: _Seq, overlap: bool) -> int:
+        return max(nxt.first, self.last) if overlap else nxt.first + self.last
+
+    def then(self, nxt: _Seq, overlap: bool) -> _Seq:
+        return _Seq(self.first, nxt.last, self.inner + nxt.inner + self.join(nxt, overlap))
+
+    def times(self, m: int, overlap: bool) -> _Seq:
+        return _Seq(self.first, self.last, m * self.inner + (m - 1) * self.join(self, overlap))
+
+    @property
+    def total(self) -> int:
+        return self.first + self.inner + self.last
+
+
+def _concat(parts: list[tuple[int, _Seq]], overlap: bool) -> _Seq:
+    seq = None
+    for count, part in parts:
+        run = part.times(count, overlap)
+        seq = run if seq is None else seq.then(run, overlap)
+    assert seq is not None
+    return seq
+
+
+@lru_cache(maxsize=1 << 16)
+def tile_work(
+    shape: Shape, array: ArrayConfig, dataflow: Dataflow, groups: int, filters: int,
+    pixels: int, chunk: Chunk,
+) -> Work:  # fmt: skip
+    """Cycles, folds and array-side accesses of one tile.
+
+    The tile covers `groups` groups x `filters` filters per group x `pixels` output pixels,
+    over `chunk` of each filter's reduction. Counts exclude the DMA's global-buffer and DRAM
+    accesses, which depend on what the tile loads (see `socsim.dataflow.tiling`).
+    """
+    if shape.kind == "copy":
+        return Work(0, 0, 0, AccessCounts())
+    if not shape.weighted:
+        return _row_work(shape, array, groups, pixels)
+    if dataflow is Dataflow.OS:
+        return _os_work(array, groups, filters, pixels, chunk)
+    return _ws_work(array, groups, filters, pixels, chunk)
+
+
+def _effective(array: ArrayConfig, cols: int, chunk: Chunk) -> tuple[int, int, int]:
+    """Weights a fold of `cols` active columns steps through, zeros among them, zeros gated.
+
+    SKIP drops the zero weights of a single-column fold; otherwise every weight is stepped
+    and the zeros are gated (GATE, SKIP) or multiplied (NONE).
+    """
+    mode = array.sparsity_mode
+    if mode is SparsityMode.SKIP and cols == 1:
+        return chunk.length - chunk.zeros, 0, 0
+    return chunk.length, chunk.zeros, 0 if mode is SparsityMode.NONE else chunk.zeros
+
+
+def _os_work(array: ArrayConfig, groups: int, filters: int, pixels: int, chunk: Chunk) -> Work:
+    bw = array.glb_words_per_cycle
+    overlap = array.rf_words >= 2
+    bias, rmw = int(chunk.first), not chunk.first
+    k_folds, p_folds = blocks(filters, array.cols), blocks(pixels, array.rows)
+    mac = noc = glb_read = glb_write = drained = 0
+    k_parts, k_ideal = [], []
+    for k_count, cols in k_folds:
+        steps, zeros, gated = _effective(array, cols, chunk)
+        if bias + steps == 0:
+            continue  # a skipped chunk of zeros leaves the fold nothing to do
+        weight_reads = bias + steps - (zeros if array.compress_weights else 0)
+        p_parts, p_ideal = [], []
+        for p_count, rows in p_folds:
+            n = groups * k_count * p_count
+            beats = bias * _ceil(cols, bw) + steps * _ceil(rows + cols, bw)
+            p_parts.append((p_count, _Seq(beats + 1, rows, 0)))
+            p_ideal.append((p_count, _Seq(bias + steps + 1, rows, 0)))
+            mac += n * rows * cols * (bias + steps - gated)
+            noc += n * rows * cols * (steps + bias + steps + 1)
+            glb_read += n * (rows * steps + cols * weight_reads + (rows * cols if rmw else 0))
+            glb_write += n * rows * cols
+            drained += n * rows * cols
+        k_parts.append((k_count, _concat(p_parts, overlap)))
+        k_ideal.append((k_count, _concat(p_ideal, overlap)))
+    if not k_parts:
+        return Work(0, 0, 0, AccessCounts())
+    cycles = _concat(k_parts, overlap).times(groups, overlap).total
+    ideal = _concat(k_ideal, overlap).times(groups, overlap).total
+    folds = groups * sum(k for k, _ in k_parts) * sum(p for p, _ in p_folds)
+    counts = AccessCounts(
+        mac=mac, rf_read=mac + drained, rf_write=mac, noc=noc,
+        glb_read=glb_read, glb_write=glb_write,
+    )  # fmt: skip
+    return Work(cycles, cycles - ideal, folds, counts)
+
+
+def _ws_work(array: ArrayConfig, groups: int, filters: int, pixels: int, chunk: Chunk) -> Work:
+    bw = array.glb_words_per_cycle
+    bias, rmw = int(chunk.first), not chunk.first
+    cycles = ideal = folds = 0
+    mac = rf_write = noc = glb_read = glb_write = 0
+    for k_count, cols in blocks(filters, array.cols):
+        steps, zeros, gated = _effective(array, cols, chunk)
+        elements = bias + steps  # rows to fill: the bias row first, then the weights
+        if elements == 0:
+            continue  # a skipped chunk of zeros leaves the fold nothing to do
+        first = min(elements, array.rows)
+        r_folds = [(1, first, first - bias)]
+        r_folds += [(c, r, r) for c, r in blocks(elements - first, array.rows)]
+        n_r = sum(c for c, _, _ in r_folds)
+        n = groups * k_count
+        for r_count, rows, inputs in r_folds:
+            load = rows * _ceil(cols, bw)
+            stream = pixels * max(1, _ceil(inputs, bw))
+            cycles += n * r_count * (load + stream)
+            ideal += n * r_count * (rows + pixels)
+        folds += n * n_r
+        weight_reads = elements * cols - (cols * zeros if array.compress_weights else 0)
+        mac += n * pixels * cols * (elements - gated)
+        rf_write += n * elements * cols
+        noc += n * (pixels * steps * cols + elements * cols + n_r * pixels * cols * array.rows)
+        glb_read += n * (pixels * steps + weight_reads + pixels * cols * (n_r - 1 + rmw))
+        glb_write += n * n_r * pixels * cols
+    if folds:  # the last pixel's partial sums leave the bottom of the columns
+        cycles += array.rows
+        ideal += array.rows
+    counts = AccessCounts(
+        mac=mac, rf_read=mac, rf_write=rf_write, noc=noc, glb_read=glb_read, glb_write=glb_write
+    )
+    return Work(cycles, cycles - ideal, folds, counts)
+
+
+def _row_work(shape: Shape, array: ArrayConfig, channels: int, pixels: int) -> Work:
+    """Pooling and add: one output pixel of up to `cols` channels per fold, on row 0."""
+    bw = array.glb_words_per_cycle
+    overlap = array.rf_words >= 2
+    c_folds = blocks(channels, array.cols)
+    parts = [(c * pixels, _Seq(shape.steps * _ceil(cols, bw) + 1, 1, 0)) for c, cols in c_folds]
+    ideal = [(c * pixels, _Seq(shape.steps + 1, 1, 0)) for c, _ in c_folds]
+    cycles = _concat(parts, overlap).total
+    ops = channels * pixels * shape.steps
+    outputs = channels * pixels
+    counts = AccessCounts(
+        mac=ops, rf_read=ops + outputs, rf_write=ops, noc=ops + outputs,
+        glb_read=ops, glb_write=outputs,
+    )  # fmt: skip
+    folds = pixels * sum(c for c, _ in c_folds)
+    return Work(cycles, cycles - _concat(ideal, overlap).total, folds, counts)

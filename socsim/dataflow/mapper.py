@@ -1,0 +1,182 @@
+"""Mapping a layer onto the PE array: the micro-architecture, and `map_layer` on top of it.
+
+This text is the contract. `socsim.dataflow.array` (closed forms) and
+`socsim.dataflow.reference` (a cycle-stepped simulator moving real numbers) implement it
+independently, and the tests hold them equal cycle for cycle and count for count.
+
+Execution model
+---------------
+Layer by layer: each layer reads its inputs from DRAM and writes its outputs to DRAM.
+Its work is cut into tiles (`socsim.dataflow.tiling`); a tile's blocks are DMA'd into
+the global buffer (GLB) unless the previous tile left the same block there, the array
+computes on them, and an output block is DMA'd back when the next tile needs another.
+An input block holds the input rows and columns its kernel windows touch, padding
+included: the DMA writes padding into the GLB as zeros (minus infinity for max pooling)
+without a DRAM read. Tiles run back to back on the array; each tile's compute time starts
+with an empty array and ends when its last result is in the GLB.
+
+The array
+---------
+`rows` x `cols` PEs. Each PE has a MAC unit and a register file (RF). Wires: one broadcast
+bus per row and one per column, fed by the GLB; a link from each PE to the one below it;
+and a read-out bus per column to the GLB's write port. The GLB delivers at most
+`glb_words_per_cycle` (B) words per cycle to the buses; its write port takes one word per
+column per cycle, and partial sums are accumulated there: a result for an output that
+already holds a partial sum is added to it (one GLB read and one write), otherwise written.
+The DMA uses ports of its own and never slows the array.
+
+Words are staged on the buses one step at a time. A step's operands take
+max(1, ceil(D / B)) cycles to deliver, D being the bus words it needs; a step with more
+than B words stalls the array (the difference from one cycle per step is `stall_cycles`).
+The bias is the first element of each filter's reduction, applied as a MAC with an input
+of one that no bus carries (the paper counts it as a MAC; here it also takes a PE slot).
+
+A fold is one pass of the array. One fold never mixes groups of a grouped convolution: the
+broadcast buses share inputs (OS, WS) or weights (OS) only within a group, so a depthwise
+layer uses one column.
+
+Output stationary (OS): rows take output pixels (the tile's pixels row-major, `rows` per
+fold), columns take filters (`cols` per fold). Each step broadcasts one input per active
+row and one weight per active column (D = active rows + active columns; the bias step
+carries only the weights) and every active PE accumulates into its RF; a step's MACs run
+in the cycle after its delivery, while the next step is delivered. A fold takes
+T = its delivery cycles + 1 (the last MAC, at whose end the accumulators are handed to the
+drain). The drain reads one row per cycle over the read-out buses (drain = active rows
+cycles, each PE's RF read once). With `rf_words` >= 2 each PE keeps two accumulators: the
+next fold starts in the cycle after the hand-over and the drain runs under it, but a
+hand-over waits until the previous drain has finished. So a tile takes
+T_1 + sum over f >= 2 of max(T_f, drain_{f-1}) + drain_last. With one RF word a fold waits
+for the previous drain: T_f + drain_{f-1}.
+
+Weight stationary (WS): rows take reduction elements (bias first, then input channel,
+kernel row, kernel column), columns take filters; each PE holds one weight in its RF. A
+fold first loads its weights, one row per cycle over the column buses (D = active
+columns). Then the tile's pixels stream, one per step: each active row's bus carries that
+pixel's input for the row's element (D = active rows, the bias row excepted); skewing
+registers delay row i by i beats, and partial sums move one PE down per beat, through any
+idle rows, leaving at the bottom of each column into the GLB. The array advances one beat
+per delivered step, and one per cycle while no step is being delivered, so the next
+fold's weight load overlaps this fold's tail (a row is reloaded only after its last MAC).
+A fold costs its load, active rows x max(1, ceil(active columns / B)), plus its stream,
+pixels x max(1, ceil(input rows / B)); the tile adds `rows` cycles for the last pixel to
+leave the array. A reduction longer than `rows` takes several folds whose results
+accumulate in the GLB.
+
+Pooling and element-wise add (either dataflow): one output pixel of up to `cols` channels
+per fold on the first row: each step carries one input word per active column on the
+column buses (D = active columns), and the PE compares or adds it into its RF (one `mac`
+count each, though no multiply). Window positions are steps (k_h x k_w), as are the
+operands of an add; average pooling sums, its 1 / (k_h k_w) scale left to the next layer.
+Timing as OS with one row. Concatenation is a DMA copy through the GLB: traffic, but no
+array cycles.
+
+Weight sparsity
+---------------
+Zero weights (`weight_sparsity` = s) are spread evenly along each filter's reduction
+(`socsim.dataflow.tiling.zeros_in`): a filter of R weights has floor(R s) zeros, and any
+run of its weights the share that rounding gives. Biases are never zero.
+NONE multiplies zeros like any weight. GATE skips their MACs: no MAC and no RF access,
+but the cycle and the bus traffic stay. SKIP also saves cycles where a zero weight alone
+holds the array back, which is only in a fold with a single active column (a depthwise
+layer, or a lone filter at an edge): there OS skips the steps whose weight is zero (no
+delivery, no cycle) and WS loads only the nonzero weights (and the bias) onto its rows,
+so fewer rows and folds; the zero positions come from a mask kept with the weights (not
+counted). With two or more columns a step (OS) or a row (WS) could be skipped only if
+every column's weight were zero at once; with unstructured sparsity that is rare
+(s^columns) and the model does not look for it, so zeros there are gated.
+`compress_weights` stores only nonzero weights: DRAM reads, GLB writes and GLB reads of
+weights shrink, and so does the buffer space they take; zeros are re-inserted at the GLB's
+read port, so bus traffic and timing do not change. Index overhead is not modelled.
+
+Access counts (words)
+---------------------
+`mac`: MACs done (and pooling/add operations). `rf_read`/`rf_write`: OS reads and writes
+the accumulator per MAC and reads it once more to drain; WS reads its weight per MAC and
+writes it once per load; pooling as OS. `noc`: a word arriving at a PE over a bus (a
+broadcast to n PEs is n), each hop from a PE to the one below, and each result leaving the
+array. `glb_read`/`glb_write`: bus deliveries and partial-sum accumulation on the array
+side, plus the DMA's writes of loaded blocks and reads of blocks written back. `dram_*`:
+the DMA's transfers.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from socsim.dataflow.array import Shape, tile_work
+from socsim.dataflow.tiling import CACHED, build_tiles, plan_layer, shape_of
+from socsim.dataflow.types import ArrayConfig, Dataflow, LayerMapping, Tile, TilePlan
+from socsim.errors import ConfigError, MappingError
+from socsim.workloads import Layer
+
+_TOTALS = ("cycles", "macs", "counts", "dram_bytes", "tile_count")  # cached properties
+
+
+class _Mapped(NamedTuple):
+    """What mapping one shape yields, kept for every layer of that shape."""
+
+    plan: TilePlan
+    tiles: tuple[Tile, ...]
+    totals: dict[str, object]  # the mapping's sums over its tiles
+    energy: float  # Eyeriss units, for choose_dataflow
+
+
+_MAPPED: dict[tuple[Shape, ArrayConfig, Dataflow], _Mapped] = {}
+
+
+def map_layer(layer: Layer, array: ArrayConfig, dataflow: Dataflow | str) -> LayerMapping:
+    """Map `layer` onto `array` with `dataflow`: the tiling and the tile sequence.
+
+    Mappings are cached by the layer's shape, so layers that differ only in name or tags
+    share the work. Raises `MappingError` when not even the smallest tile fits the buffer.
+    """
+    try:
+        dataflow = Dataflow(dataflow)
+    except ValueError:
+        raise ConfigError(f"dataflow={dataflow!r}, expected 'os' or 'ws'") from None
+    return _map(layer, array, dataflow)[0]
+
+
+def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> tuple[LayerMapping, float]:
+    """The mapping, and its energy in Eyeriss units."""
+    key = (shape_of(layer), array, dataflow)
+    found = _MAPPED.get(key)
+    if found is None:
+        from socsim.energy import EYERISS  # here: socsim.energy imports this package
+
+        try:
+            plan = plan_layer(*key)
+        except MappingError as e:
+            raise MappingError(f"layer {layer.name!r}: {e}") from None
+        tiles = build_tiles(*key, plan)
+        first = LayerMapping(layer, array, dataflow, tiles, plan)
+        totals = {name: getattr(first, name) for name in _TOTALS}
+        found = _MAPPED[key] = _Mapped(plan, tiles, totals, EYERISS.energy(first.counts)["total"])
+    mapping = LayerMapping(layer, array, dataflow, found.tiles, found.plan)
+    mapping.__dict__.update(found.totals)  # sums over the tiles, done once per shape
+    return mapping, found.energy
+
+
+def clear_cache() -> None:
+    """Forget every mapping (for benchmarks that time mapping from scratch)."""
+    _MAPPED.clear()
+    for cached in (*CACHED, tile_work):
+        cached.cache_clear()
+
+
+def choose_dataflow(layer: Layer, array: ArrayConfig, objective: str = "cycles") -> LayerMapping:
+    """The better of OS and WS for `layer`: by cycles (ties: energy) or by energy (ties: cycles).
+
+    Energy is the Eyeriss table of `socsim.energy` applied to the mapping's access counts.
+    A full tie keeps OS.
+    """
+    if objective not in ("cycles", "energy"):
+        raise ConfigError(f"objective={objective!r}, expected 'cycles' or 'energy'")
+    best, best_key = None, None
+    for dataflow in Dataflow:
+        m, energy = _map(layer, array, dataflow)
+        key = (m.cycles, energy) if objective == "cycles" else (energy, m.cycles)
+        if best_key is None or key < best_key:
+            best, best_key = m, key
+    assert best is not None
+    return best

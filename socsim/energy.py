@@ -1,0 +1,82 @@
+"""Energy: a cost per access at each level, applied to access counts in one place.
+
+Levels: `mac` (one multiply-accumulate), `rf` (a register-file read or write), `noc` (an
+inter-PE transfer), `glb` (a global-buffer read or write) and `dram` (a DRAM read or
+write), each per 16-bit word. Totals, per-layer and per-component sums are all sums of
+`energy()` over event rows, so they always add up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple, dataclass, fields
+
+import numpy as np
+import pandas as pd
+
+from socsim.dataflow.types import AccessCounts
+from socsim.errors import ConfigError
+
+LEVELS = ("mac", "rf", "noc", "glb", "dram")
+
+# Which AccessCounts fields each level charges.
+LEVEL_COUNTS = {
+    "mac": ("mac",),
+    "rf": ("rf_read", "rf_write"),
+    "noc": ("noc",),
+    "glb": ("glb_read", "glb_write"),
+    "dram": ("dram_read", "dram_write"),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EnergyTable:
+    """Cost per word accessed at each level, in `unit`."""
+
+    unit: str
+    mac: float
+    rf: float
+    noc: float
+    glb: float
+    dram: float
+
+    def energy(self, counts: AccessCounts) -> dict[str, float]:
+        """Energy per level of one set of counts, and their `total`."""
+        parts = {
+            level: getattr(self, level) * sum(getattr(counts, f) for f in LEVEL_COUNTS[level])
+            for level in LEVELS
+        }
+        parts["total"] = sum(parts.values())
+        return parts
+
+    def frame(self, counts: pd.DataFrame) -> pd.DataFrame:
+        """Energy per level (columns `LEVELS`) of every row of a frame of count columns."""
+        return pd.DataFrame(
+            {
+                level: getattr(self, level)
+                * counts[list(LEVEL_COUNTS[level])].sum(axis=1).to_numpy(np.float64)
+                for level in LEVELS
+            },
+            index=counts.index,
+        )
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: v for f, v in zip(fields(self), astuple(self), strict=True)}
+
+
+# Eyeriss (Chen et al., ISCA 2016, Table IV) relative costs: the SqueezeNext paper's units.
+EYERISS = EnergyTable(unit="MAC", mac=1.0, rf=1.0, noc=2.0, glb=6.0, dram=200.0)
+
+# Picojoules per 16-bit access at 45 nm, from Horowitz (ISSCC 2014, "Computing's energy
+# problem"): a 16-bit integer multiply-add ~0.85 pJ (8-bit mult 0.2, 32-bit 3.1, scaled);
+# register file as one MAC (Eyeriss's ratio); a 100+ KiB SRAM ~5 pJ per 16-bit read (8 KiB
+# 64-bit read is 10 pJ, larger arrays cost more); DRAM 1.3 nJ per 64-bit access -> 325 pJ.
+PJ_45NM = EnergyTable(unit="pJ", mac=0.85, rf=0.85, noc=1.7, glb=5.0, dram=325.0)
+
+TABLES = {"eyeriss": EYERISS, "pj-45nm": PJ_45NM}
+
+
+def get_table(name: str) -> EnergyTable:
+    try:
+        return TABLES[name]
+    except KeyError:
+        raise ConfigError(f"energy.table={name!r}, expected one of {', '.join(TABLES)}") from None

@@ -1,0 +1,100 @@
+"""Small cases worked out by hand from the mapper's micro-architecture text.
+
+The paper's 2x2 example: a 1x1 conv with 2 input channels on a 2x2 input map and 2 filters
+(4 outputs per filter), on a 2x2 array. Every block fits the buffer: one tile, which loads
+the 8 inputs and 2 x (2 weights + bias) = 6 weights (dram_read 14, glb_write 14) and writes
+the 8 outputs back (glb_read 8, dram_write 8). MACs = 8 outputs x (2 + 1) = 24.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from socsim.dataflow import AccessCounts, ArrayConfig, map_layer
+from socsim.workloads import Layer
+
+PW = Layer(name="pw", op="conv", c_in=2, h_in=2, w_in=2, c_out=2)
+
+
+def array(**kw) -> ArrayConfig:
+    return ArrayConfig(rows=2, cols=2, glb_bytes=4096, **kw)
+
+
+def test_os_2x2_example():
+    """OS: rows = 2 pixels, columns = 2 filters, so 2 folds (pixels 0-1, then 2-3).
+
+    A fold steps bias, c0, c1 (3 steps, each one cycle at 32 words/cycle) + 1 cycle for the
+    last MAC: T = 4; it drains its 2 rows in 2 cycles under the next fold. Tile:
+    T1 + max(T2, drain1) + drain2 = 4 + 4 + 2 = 10 cycles.
+    Per fold: inputs 2 rows x 2 steps = 4 GLB reads, each broadcast to 2 PEs (8 noc);
+    weights 2 columns x 3 steps = 6 GLB reads, each to 2 PEs (12 noc); 4 results drained
+    (4 noc, 4 RF reads, 4 GLB writes); 12 MACs, each an RF read and write.
+    """
+    m = map_layer(PW, array(), "os")
+    assert m.cycles == 10 and m.tile_count == 1 and m.tiles[0].folds == 2
+    assert m.counts == AccessCounts(
+        mac=24, rf_read=24 + 8, rf_write=24, noc=2 * (8 + 12 + 4),
+        glb_read=2 * (4 + 6) + 8, glb_write=2 * 4 + 14, dram_read=14, dram_write=8,
+    )  # fmt: skip
+
+
+def test_os_2x2_example_with_bandwidth_stalls_and_one_rf_word():
+    """At 2 words/cycle a weight step needs 2 + 2 words: 2 cycles; the bias step 1.
+    T = 1 + 2 x 2 + 1 = 6, tile 6 + max(6, 2) + 2 = 14, of which 4 are stalls. At 1 word
+    per cycle: T = 2 + 2 x 4 + 1 = 11, tile 24. With one RF word the drain cannot overlap:
+    4 + (4 + 2) + 2 = 12.
+    """
+    assert (map_layer(PW, array(glb_words_per_cycle=2), "os").cycles,
+            map_layer(PW, array(glb_words_per_cycle=2), "os").stall_cycles) == (14, 4)  # fmt: skip
+    assert map_layer(PW, array(glb_words_per_cycle=1), "os").cycles == 24
+    assert map_layer(PW, array(rf_words=1), "os").cycles == 12
+
+
+def test_ws_2x2_example():
+    """WS: rows hold the reduction (bias, c0 | c1): 2 folds; columns hold the 2 filters.
+
+    Fold 1 loads 2 rows (2 cycles) and streams the 4 pixels (4 cycles, one input word each);
+    fold 2 loads 1 row and streams 4 pixels: 6 + 5, plus 2 cycles for the last pixel to
+    leave the 2-row columns: 13 cycles.
+    Inputs: 4 pixels x 2 channels = 8 GLB reads, each broadcast to 2 PEs (16 noc); weights:
+    6 GLB reads into 6 PEs (6 noc, 6 RF writes); each pixel's 2 partial sums hop down 2
+    rows per fold (2 folds x 4 pixels x 2 columns x 2 = 32 noc); results: 16 GLB writes,
+    of which fold 2's 8 accumulate (8 GLB reads). Each of the 24 MACs reads its weight.
+    """
+    m = map_layer(PW, array(), "ws")
+    assert m.cycles == 13
+    assert m.counts == AccessCounts(
+        mac=24, rf_read=24, rf_write=6, noc=16 + 6 + 32,
+        glb_read=8 + 6 + 8 + 8, glb_write=16 + 14, dram_read=14, dram_write=8,
+    )  # fmt: skip
+
+
+def test_ws_2x2_example_at_one_word_per_cycle():
+    """Weight rows of 2 words take 2 cycles each: (4 + 4) + (2 + 4) + 2 = 16, 3 stalled."""
+    m = map_layer(PW, array(glb_words_per_cycle=1), "ws")
+    assert (m.cycles, m.stall_cycles) == (16, 3)
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws"])
+def test_max_pool_on_the_first_row(dataflow):
+    """2x2/2 max pool of 3 channels of 4x4 on a 2x2 array, either dataflow.
+
+    Folds: one output pixel of 2 channels, then of 1 channel; 4 pixels: 8 folds, each 4
+    window steps + 1 = 5 cycles, drains of 1 cycle hidden but the last: 8 x 5 + 1 = 41.
+    48 comparisons (RF read and write each), 12 results drained; inputs 48 words from DRAM.
+    """
+    pool = Layer(name="pool", op="maxpool", c_in=3, h_in=4, w_in=4, k_h=2, k_w=2, stride=2)
+    m = map_layer(pool, array(), dataflow)
+    assert m.cycles == 41 and m.macs == 0
+    assert m.counts == AccessCounts(
+        mac=48, rf_read=60, rf_write=48, noc=60, glb_read=60, glb_write=60,
+        dram_read=48, dram_write=12,
+    )  # fmt: skip
+
+
+def test_concat_is_a_copy():
+    """Concatenation moves every word DRAM -> GLB -> DRAM and takes no array cycles."""
+    cat = Layer(name="cat", op="concat", c_in=6, h_in=3, w_in=3, inputs=("a", "b"))
+    m = map_layer(cat, array(), "os")
+    assert m.cycles == 0
+    assert m.counts == AccessCounts(glb_read=54, glb_write=54, dram_read=54, dram_write=54)
