@@ -1,0 +1,56 @@
+"""A cluster: controller, DMA engine, global buffer and PE array working as one."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+
+import simpy
+
+from socsim.components.config import SocConfig
+from socsim.components.controller import Controller
+from socsim.components.dma import Dma
+from socsim.components.eventlog import EventLog
+from socsim.components.global_buffer import GlobalBuffer
+from socsim.components.interconnect import Interconnect
+from socsim.components.pe_array import PeArray
+from socsim.dataflow.types import LayerMapping
+
+Program = Sequence[tuple[int, LayerMapping]]  # (layer index in the network, its mapping)
+
+
+class Cluster:
+    """One accelerator cluster behind the shared interconnect.
+
+    Protocol: `yield from cluster.run(frame, program)` runs the program's layers in order,
+    each to completion (a layer reads what the previous one wrote back to DRAM).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scope: str,
+        config: SocConfig,
+        interconnect: Interconnect,
+        log: EventLog,
+        index: int,
+    ) -> None:
+        self.scope = scope
+        self.index = index
+        self.buffer = GlobalBuffer(env, f"{scope}.global_buffer", config.global_buffer, log)
+        self.array = PeArray(env, f"{scope}.pe_array", config.pe_array, log)
+        self.dma = Dma(
+            env,
+            f"{scope}.dma",
+            config.dma,
+            interconnect,
+            log,
+            priority=index,
+            bytes_per_word=config.pe_array.bytes_per_word,
+        )
+        self.controller = Controller(
+            env, f"{scope}.controller", config.controller, self.dma, self.buffer, self.array, log
+        )
+
+    def run(self, frame: int, program: Program) -> Generator:
+        for index, mapping in program:
+            yield from self.controller.run_layer(frame, index, mapping)

@@ -1,0 +1,131 @@
+"""A cluster's control processor: runs the layer program, tile by tile, with prefetch."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterator
+
+import simpy
+
+from socsim.components.config import ControllerConfig
+from socsim.components.dma import Dma
+from socsim.components.eventlog import EventLog
+from socsim.components.global_buffer import GlobalBuffer
+from socsim.components.pe_array import PeArray
+from socsim.dataflow.types import LayerMapping, Tile
+
+
+def expand(mapping: LayerMapping) -> Iterator[Tile]:
+    """The mapping's tiles one by one, repeats unrolled."""
+    for tile in mapping.tiles:
+        for _ in range(tile.repeat):
+            yield tile
+
+
+class Controller:
+    """A processor sequencing one cluster: firmware time is real and serialises commands.
+
+    Protocol: `yield from controller.run_layer(frame, index, mapping)` returns when every
+    tile of the layer is computed and written back. Three stages run as SimPy processes:
+    load (reserve buffer space, DMA the inputs in), compute (start the array, wait) and
+    store (DMA the outputs out, free the space). At most `prefetch_depth` tiles are between
+    load and store at once, so with depth 2 tile i+1 loads while tile i computes. Each
+    command (a DMA descriptor, an array start) costs `command_cycles` on the processor and a
+    layer costs `layer_setup_cycles` before its first command. `blocked` says, per stage,
+    what it waits on, for the report when a simulation cannot finish.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scope: str,
+        config: ControllerConfig,
+        dma: Dma,
+        buffer: GlobalBuffer,
+        array: PeArray,
+        log: EventLog,
+    ) -> None:
+        self.env = env
+        self.scope = scope
+        self.config = config
+        self.dma = dma
+        self.buffer = buffer
+        self.array = array
+        self.log = log
+        self.cpu = simpy.Resource(env, capacity=1)
+        self.blocked: dict[str, str] = {}
+
+    def firmware(self, cycles: int, action: str, tag: tuple[int, int, int]) -> Generator:
+        """Occupies the processor for `cycles` (waiting for it first) and logs the work."""
+        if not cycles:
+            return
+        with self.cpu.request() as request:
+            yield request
+            start = self.env.now
+            yield self.env.timeout(cycles)
+        self.log.add(start, self.env.now, self.scope, action, *tag)
+
+    def run_layer(self, frame: int, index: int, mapping: LayerMapping) -> Generator:
+        """Runs one layer's tiles through load, compute and store; returns when all are stored."""
+        env = self.env
+        yield from self.firmware(self.config.layer_setup_cycles, "setup", (frame, index, -1))
+        depth = self.config.prefetch_depth
+        slots = simpy.Container(env, capacity=depth, init=depth)
+        loaded, computed = simpy.Store(env), simpy.Store(env)
+        env.process(self.load(frame, index, mapping, slots, loaded))
+        env.process(self.compute(mapping.tile_count, loaded, computed))
+        yield from self.store(mapping.tile_count, slots, computed)
+
+    def load(
+        self,
+        frame: int,
+        index: int,
+        mapping: LayerMapping,
+        slots: simpy.Container,
+        loaded: simpy.Store,
+    ) -> Generator:
+        """Load stage: per tile, wait for a slot and buffer space, then DMA its inputs in."""
+        blocked, command = self.blocked, self.config.command_cycles
+        for number, tile in enumerate(expand(mapping)):
+            tag = (frame, index, number)
+            blocked["load"] = f"a prefetch slot (depth {self.config.prefetch_depth})"
+            yield slots.get(1)
+            blocked["load"] = f"{self.buffer.scope}: {tile.glb_bytes} bytes of space"
+            if tile.glb_bytes:
+                yield self.buffer.reserve(tile.glb_bytes)
+            since = self.env.now
+            if tile.in_bytes:
+                yield from self.firmware(command, "command", tag)
+                blocked["load"] = f"{self.dma.scope}: room in the descriptor queue"
+                descriptor = yield from self.dma.submit(tile.in_bytes, False, *tag)
+                blocked["load"] = f"{self.dma.scope}: the load of layer {index} tile {number}"
+                yield descriptor.done
+            del blocked["load"]
+            yield loaded.put((tile, tag, since))
+
+    def compute(self, count: int, loaded: simpy.Store, computed: simpy.Store) -> Generator:
+        """Compute stage: per loaded tile, start the array and wait for it."""
+        blocked = self.blocked
+        for _ in range(count):
+            blocked["compute"] = "a loaded tile"
+            tile, tag, since = yield loaded.get()
+            del blocked["compute"]
+            yield from self.firmware(self.config.command_cycles, "command", tag)
+            yield from self.array.compute(tile, tag)
+            yield computed.put((tile, tag, since))
+
+    def store(self, count: int, slots: simpy.Container, computed: simpy.Store) -> Generator:
+        """Store stage: per computed tile, DMA its outputs out, then free its space and slot."""
+        blocked = self.blocked
+        for _ in range(count):
+            blocked["store"] = "a computed tile"
+            tile, tag, since = yield computed.get()
+            if tile.out_bytes:
+                yield from self.firmware(self.config.command_cycles, "command", tag)
+                blocked["store"] = f"{self.dma.scope}: room in the descriptor queue"
+                descriptor = yield from self.dma.submit(tile.out_bytes, True, *tag)
+                blocked["store"] = f"{self.dma.scope}: the store of layer {tag[1]} tile {tag[2]}"
+                yield descriptor.done
+            del blocked["store"]
+            if tile.glb_bytes:
+                self.buffer.free(tile.glb_bytes, since, tag)
+            yield slots.put(1)

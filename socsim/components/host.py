@@ -1,0 +1,109 @@
+"""The host controller: releases frames as they arrive and spreads them over the clusters."""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+
+import simpy
+
+from socsim.components.cluster import Cluster, Program
+from socsim.dataflow.types import LayerMapping
+
+
+class Host:
+    """Runs a stream of frames on the clusters under one partition strategy.
+
+    Every strategy fills `self.frames[f] = [arrival, start, finish]` (cycles) as frames
+    progress; a frame whose finish stays -1 never completed.
+    """
+
+    def __init__(self, env: simpy.Environment, scope: str, clusters: Sequence[Cluster]) -> None:
+        self.env = env
+        self.scope = scope
+        self.clusters = list(clusters)
+        self.frames: list[list[int]] = []
+
+    def _records(self, arrivals: Sequence[int]) -> None:
+        self.frames = [[t, -1, -1] for t in arrivals]
+
+    def by_frames(self, arrivals: Sequence[int], program: Program) -> None:
+        """Each frame runs whole on the first cluster free after it arrives (FIFO)."""
+        self._records(arrivals)
+        free = simpy.Store(self.env)
+        free.items.extend(self.clusters)
+        for frame, arrival in enumerate(arrivals):
+            self.env.process(self._whole_frame(frame, arrival, free, program))
+
+    def _whole_frame(
+        self, frame: int, arrival: int, free: simpy.Store, program: Program
+    ) -> Generator:
+        """One frame: wait for its arrival and a free cluster, run every layer, hand back."""
+        yield self.env.timeout(arrival)
+        cluster = yield free.get()
+        self.frames[frame][1] = self.env.now
+        yield from cluster.run(frame, program)
+        self.frames[frame][2] = self.env.now
+        yield free.put(cluster)
+
+    def by_pipeline(self, arrivals: Sequence[int], segments: Sequence[Program]) -> None:
+        """Cluster i runs segment i of every frame, in frame order; frames flow through."""
+        self._records(arrivals)
+        inboxes = [simpy.Store(self.env) for _ in self.clusters]
+        self.env.process(self._release(arrivals, inboxes[0]))
+        for i, (cluster, segment) in enumerate(zip(self.clusters, segments, strict=True)):
+            outbox = inboxes[i + 1] if i + 1 < len(inboxes) else None
+            self.env.process(self._stage(cluster, segment, len(arrivals), inboxes[i], outbox))
+
+    def _release(self, arrivals: Sequence[int], inbox: simpy.Store) -> Generator:
+        """Puts each frame into the first stage's inbox at its arrival time."""
+        for frame, arrival in enumerate(arrivals):
+            if arrival > self.env.now:
+                yield self.env.timeout(arrival - self.env.now)
+            yield inbox.put(frame)
+
+    def _stage(
+        self,
+        cluster: Cluster,
+        segment: Program,
+        count: int,
+        inbox: simpy.Store,
+        outbox: simpy.Store | None,
+    ) -> Generator:
+        """One pipeline stage: take frames in order, run the segment, pass them on."""
+        for _ in range(count):
+            frame = yield inbox.get()
+            if self.frames[frame][1] < 0:
+                self.frames[frame][1] = self.env.now
+            yield from cluster.run(frame, segment)
+            if outbox is None:
+                self.frames[frame][2] = self.env.now
+            else:
+                yield outbox.put(frame)
+
+    def by_channels(
+        self, arrivals: Sequence[int], shares: Sequence[Sequence[LayerMapping | None]]
+    ) -> None:
+        """Every layer's channels split over all clusters, with a barrier after each layer.
+
+        `shares[layer][cluster]` is that cluster's part of the layer (None: nothing to do).
+        Frames run one after another in arrival order.
+        """
+        self._records(arrivals)
+        self.env.process(self._channel_frames(arrivals, shares))
+
+    def _channel_frames(
+        self, arrivals: Sequence[int], shares: Sequence[Sequence[LayerMapping | None]]
+    ) -> Generator:
+        env = self.env
+        for frame, arrival in enumerate(arrivals):
+            if arrival > env.now:
+                yield env.timeout(arrival - env.now)
+            self.frames[frame][1] = env.now
+            for index, parts in enumerate(shares):
+                runs = [
+                    env.process(cluster.controller.run_layer(frame, index, part))
+                    for cluster, part in zip(self.clusters, parts, strict=True)
+                    if part is not None
+                ]
+                yield env.all_of(runs)
+            self.frames[frame][2] = env.now

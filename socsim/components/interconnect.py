@@ -1,0 +1,85 @@
+"""The shared path between the clusters' DMA engines and DRAM."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import simpy
+
+from socsim.components.config import Arbitration, InterconnectConfig
+from socsim.components.dram import Dram
+from socsim.components.eventlog import EventLog
+
+
+class Interconnect:
+    """A bus of `bytes_per_cycle` shared by every DMA engine, granted a chunk at a time.
+
+    Protocol: `transfer` is a SimPy process; it returns when the last byte has landed. A
+    chunk of at most `grant_bytes` first takes a DRAM channel, then a bus grant; it holds
+    the bus for its bus time and the channel for its DRAM time (whichever is longer), so
+    several masters really contend and a faster bus lets several DRAM channels work at once.
+    Arbitration is FIFO, or by priority (lower value first) with `Arbitration.PRIORITY`.
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        scope: str,
+        config: InterconnectConfig,
+        dram: Dram,
+        log: EventLog,
+    ) -> None:
+        self.env = env
+        self.scope = scope
+        self.config = config
+        self.dram = dram
+        self.log = log
+        self.prioritised = config.arbitration is Arbitration.PRIORITY
+        self.bus = (simpy.PriorityResource if self.prioritised else simpy.Resource)(env, capacity=1)
+
+    def transfer(
+        self,
+        nbytes: int,
+        write: bool,
+        burst_bytes: int,
+        priority: int,
+        tag: tuple[int, int, int],
+        bytes_per_word: int,
+    ) -> Generator[simpy.Event, object, None]:
+        """Moves `nbytes` between DRAM and a cluster (`write`: towards DRAM), chunk by chunk."""
+        env, dram, log, bus = self.env, self.dram, self.log, self.bus
+        bus_bw, grant = self.config.bytes_per_cycle, self.config.grant_bytes
+        frame, layer, tile = tag
+        action = "write" if write else "read"
+        yield env.timeout(dram.config.latency_cycles)
+        remaining = nbytes
+        while remaining > 0:
+            chunk = min(remaining, grant)
+            remaining -= chunk
+            moved = -(-chunk // burst_bytes) * burst_bytes  # whole bursts cross the bus
+            channel = yield dram.channels.get()
+            request = bus.request(priority=priority) if self.prioritised else bus.request()
+            yield request
+            start = env.now
+            bus_cycles = -(-moved // bus_bw)
+            yield env.timeout(bus_cycles)
+            bus.release(request)
+            log.add(start, env.now, self.scope, action, frame, layer, tile, chunk)
+            extra = dram.cycles(moved) - bus_cycles
+            if extra > 0:
+                yield env.timeout(extra)
+            dram.channels.put(channel)
+            words = chunk // bytes_per_word
+            counts = (0, 0, 0, 0, 0, 0, 0, words) if write else (0, 0, 0, 0, 0, 0, words, 0)
+            log.add(
+                start,
+                env.now,
+                dram.channel_scopes[channel],
+                action,
+                frame,
+                layer,
+                tile,
+                chunk,
+                0,
+                counts,
+            )

@@ -1,0 +1,89 @@
+"""Planning before time starts: a mapping per layer, and the work each cluster gets."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from functools import lru_cache
+
+from socsim.components.config import DataflowChoice, SocConfig
+from socsim.dataflow import ArrayConfig, Dataflow, LayerMapping, choose_dataflow, map_layer
+from socsim.workloads import Layer, Network
+
+
+def map_one(layer: Layer, array: ArrayConfig, choice: DataflowChoice) -> LayerMapping:
+    """The mapping of one layer under the configured dataflow choice."""
+    if choice is DataflowChoice.AUTO_CYCLES:
+        return choose_dataflow(layer, array, "cycles")
+    if choice is DataflowChoice.AUTO_ENERGY:
+        return choose_dataflow(layer, array, "energy")
+    return map_layer(layer, array, Dataflow(choice.value))
+
+
+def map_network(network: Network, config: SocConfig) -> list[LayerMapping]:
+    """One mapping per layer of the network, in its order."""
+    array = config.array()
+    return [map_one(layer, array, config.pe_array.dataflow) for layer in network.layers]
+
+
+def balanced_segments(costs: list[int], parts: int) -> list[range]:
+    """Splits `costs` into `parts` contiguous ranges minimising the largest range's sum.
+
+    Binary search on the bottleneck with a greedy fill; a range may be empty when there are
+    more parts than items.
+    """
+    low, high = max(costs, default=0), sum(costs)
+    while low < high:
+        mid = (low + high) // 2
+        if _greedy_parts(costs, mid) <= parts:
+            high = mid
+        else:
+            low = mid + 1
+    bounds, start, total = [], 0, 0
+    for i, cost in enumerate(costs):
+        if total + cost > low and i > start:
+            bounds.append(range(start, i))
+            start, total = i, 0
+        total += cost
+    bounds.append(range(start, len(costs)))
+    bounds += [range(len(costs), len(costs))] * (parts - len(bounds))
+    return bounds
+
+
+def _greedy_parts(costs: list[int], limit: int) -> int:
+    parts, total = 1, 0
+    for cost in costs:
+        if total + cost > limit:
+            parts, total = parts + 1, 0
+        total += cost
+    return parts
+
+
+@lru_cache(maxsize=4096)
+def split_channels(layer: Layer, parts: int) -> tuple[Layer | None, ...]:
+    """The layer's output channels dealt out to `parts` clusters as evenly as they go.
+
+    A grouped conv is split by whole groups (depthwise: by channels), an ungrouped one by
+    filters, a layer without weights by channels. A part with nothing to do is None.
+    """
+    unit_in, unit_out, units = layer.c_in, layer.c_out, 1
+    if layer.has_weights and layer.groups > 1:
+        units = layer.groups
+        unit_in, unit_out = layer.c_in // units, layer.c_out // units
+    elif layer.has_weights:
+        units, unit_out = layer.c_out, 1
+    else:
+        units, unit_in = layer.c_in, 1
+    shares = [units // parts + (1 if i < units % parts else 0) for i in range(parts)]
+    result: list[Layer | None] = []
+    for share in shares:
+        if not share:
+            result.append(None)
+        elif layer.has_weights and layer.groups > 1:
+            result.append(
+                replace(layer, c_in=share * unit_in, c_out=share * unit_out, groups=share)
+            )
+        elif layer.has_weights:
+            result.append(replace(layer, c_out=share))
+        else:
+            result.append(replace(layer, c_in=share * unit_in))
+    return tuple(result)

@@ -1,0 +1,81 @@
+"""The SoC builder: DRAM, interconnect, clusters and host wired on one SimPy environment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import simpy
+
+from socsim.components import plan
+from socsim.components.cluster import Cluster
+from socsim.components.config import Partition, SocConfig
+from socsim.components.dram import Dram
+from socsim.components.eventlog import EventLog
+from socsim.components.host import Host
+from socsim.components.interconnect import Interconnect
+from socsim.dataflow.types import LayerMapping
+from socsim.errors import SimulationError
+from socsim.workloads import Network
+
+
+class Soc:
+    """A built SoC, ready to run one workload."""
+
+    def __init__(self, config: SocConfig) -> None:
+        self.config = config
+        self.env = simpy.Environment()
+        self.log = EventLog()
+        self.dram = Dram(self.env, "soc.dram", config.dram)
+        self.interconnect = Interconnect(
+            self.env, "soc.interconnect", config.interconnect, self.dram, self.log
+        )
+        self.clusters = [
+            Cluster(self.env, f"soc.cluster{i}", config, self.interconnect, self.log, i)
+            for i in range(config.clusters)
+        ]
+        self.host = Host(self.env, "soc.host", self.clusters)
+        self.work: list[LayerMapping] = []  # what one frame runs: mappings, or channel shares
+
+    def run(
+        self, network: Network, mappings: Sequence[LayerMapping], arrivals: Sequence[int]
+    ) -> None:
+        """Simulates every frame to completion; raises `SimulationError` if any cannot finish."""
+        program = list(enumerate(mappings))
+        partition = self.config.partition
+        self.work = list(mappings)
+        if partition is Partition.FRAMES or len(self.clusters) == 1:
+            self.host.by_frames(arrivals, program)
+        elif partition is Partition.PIPELINE:
+            costs = [m.cycles for m in mappings]
+            segments = [
+                [program[i] for i in part]
+                for part in plan.balanced_segments(costs, len(self.clusters))
+            ]
+            self.host.by_pipeline(arrivals, segments)
+        else:
+            array, choice = self.config.array(), self.config.pe_array.dataflow
+            shares = [
+                [
+                    None if part is None else plan.map_one(part, array, choice)
+                    for part in plan.split_channels(layer, len(self.clusters))
+                ]
+                for layer in network.layers
+            ]
+            self.work = [part for parts in shares for part in parts if part is not None]
+            self.host.by_channels(arrivals, shares)
+        self.env.run()
+        self._check_finished()
+
+    def _check_finished(self) -> None:
+        unfinished = [f for f, (_, _, finish) in enumerate(self.host.frames) if finish < 0]
+        if not unfinished:
+            return
+        waits = [
+            f"{c.controller.scope} {stage} stage waits for {what}"
+            for c in self.clusters
+            for stage, what in c.controller.blocked.items()
+        ]
+        raise SimulationError(
+            f"simulation stopped at cycle {self.env.now} with {len(unfinished)} frame(s) "
+            f"unfinished (first: {unfinished[0]}): " + ("; ".join(waits) or "no component waits")
+        )

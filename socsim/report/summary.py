@@ -1,0 +1,143 @@
+"""From an event log to the tables and figures of one run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socsim.components.config import SocConfig
+from socsim.components.eventlog import COUNT_COLUMNS
+from socsim.components.stream import Arrival
+from socsim.dataflow.types import LayerMapping
+from socsim.energy import LEVELS
+from socsim.workloads import Network
+
+ENERGY_COLUMNS = [f"energy_{level}" for level in LEVELS]
+DRAM_UNIT = "soc.dram."
+
+
+def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
+    """The events with the energy of each row per level (`energy_mac` …) and in total."""
+    energy = config.energy.costs().frame(events[COUNT_COLUMNS])
+    energy.columns = ENERGY_COLUMNS
+    events = pd.concat([events, energy], axis=1)
+    events["energy"] = energy.sum(axis=1)
+    return events
+
+
+def idle_energy(events: pd.DataFrame, config: SocConfig, makespan: int) -> float:
+    """Leakage: `idle_per_cycle` for every cycle each logged unit was not busy."""
+    rate = config.energy.idle_per_cycle
+    if not rate:
+        return 0.0
+    busy = events[events["action"] != "hold"]
+    total = 0.0
+    for _, group in busy.groupby("unit", observed=True):
+        total += makespan - _union_length(group["start"].to_numpy(), group["end"].to_numpy())
+    return rate * total
+
+
+def _union_length(starts: np.ndarray, ends: np.ndarray) -> int:
+    order = np.argsort(starts, kind="stable")
+    length, reach = 0, -1
+    for start, end in zip(starts[order], ends[order], strict=True):
+        if end > reach:
+            length += end - max(start, reach)
+            reach = end
+    return int(length)
+
+
+def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.DataFrame:
+    """Per frame: arrival, start, finish and latency (finish - arrival) in cycles."""
+    table = pd.DataFrame(records, columns=["arrival", "start", "finish"], dtype=np.int64)
+    table.index.name = "frame"
+    table["latency"] = table["finish"] - table["arrival"]
+    table["missed"] = (table["latency"] > deadline) if deadline is not None else False
+    return table
+
+
+def layer_summary(
+    events: pd.DataFrame, network: Network, mappings: Sequence[LayerMapping], config: SocConfig
+) -> pd.DataFrame:
+    """One row per layer, per frame (means over frames).
+
+    `cycles` is the layer's span from its first to its last event (what it adds to a frame
+    run alone), `compute_cycles` the array's busy time, `efficiency` MACs / (compute
+    cycles x PEs) and `utilization` MACs / (span x PEs).
+    """
+    per_frame = (
+        events[events["layer"] >= 0]
+        .assign(dram_bytes=lambda e: e["bytes"].where(e["unit"].str.startswith(DRAM_UNIT), 0))
+        .groupby(["frame", "layer"], observed=True)
+        .agg(
+            start=("start", "min"),
+            end=("end", "max"),
+            macs=("macs", "sum"),
+            dram_bytes=("dram_bytes", "sum"),
+            energy=("energy", "sum"),
+            **{c: (c, "sum") for c in ENERGY_COLUMNS},
+        )
+    )
+    per_frame["cycles"] = per_frame["end"] - per_frame["start"]
+    means = per_frame.drop(columns=["start", "end"]).groupby(level="layer").mean()
+    pes = config.pe_array.rows * config.pe_array.cols
+    rows = []
+    for index, (layer, mapping) in enumerate(zip(network.layers, mappings, strict=True)):
+        rows.append(
+            {
+                "layer": index,
+                "name": layer.name,
+                "op": layer.op.value,
+                "stage": layer.stage,
+                "block": layer.block,
+                "dataflow": mapping.dataflow.value,
+                "tiles": mapping.tile_count,
+                "compute_cycles": mapping.cycles,
+            }
+        )
+    table = pd.DataFrame(rows).set_index("layer").join(means)
+    table["efficiency"] = table["macs"] / (table["compute_cycles"] * pes)
+    table["utilization"] = table["macs"] / (table["cycles"] * pes)
+    return table.astype({"stage": "Int64", "block": "Int64"})
+
+
+def run_summary(
+    events: pd.DataFrame,
+    frames: pd.DataFrame,
+    network: Network,
+    config: SocConfig,
+    arrival: Arrival,
+) -> dict[str, Any]:
+    """The headline figures: time, work, traffic, energy by level, and stream statistics.
+
+    `cycles` is the makespan (first arrival to last finish); `utilization` MACs over
+    (cycles x PEs x clusters); latencies are in seconds; energy in the table's unit.
+    """
+    makespan = int(frames["finish"].max() - frames["arrival"].min())
+    seconds = makespan / config.clock_hz
+    macs = int(events["macs"].sum())
+    pes = config.pe_array.rows * config.pe_array.cols * config.clusters
+    energy = {level: float(events[f"energy_{level}"].sum()) for level in LEVELS}
+    energy["idle"] = idle_energy(events, config, makespan)
+    energy["total"] = sum(energy.values())
+    latency = frames["latency"].to_numpy() / config.clock_hz
+    return {
+        "model": network.name,
+        "soc": config.name,
+        "frames": len(frames),
+        "cycles": makespan,
+        "seconds": seconds,
+        "macs": macs,
+        "dram_bytes": int(events.loc[events["unit"].str.startswith(DRAM_UNIT), "bytes"].sum()),
+        "utilization": macs / (makespan * pes) if makespan else 0.0,
+        "energy": energy,
+        "energy_unit": config.energy.costs().unit,
+        "arrival": arrival.kind,
+        "latency_p50": float(np.percentile(latency, 50)),
+        "latency_p99": float(np.percentile(latency, 99)),
+        "throughput_fps": len(frames) / seconds if seconds else 0.0,
+        "deadline_misses": int(frames["missed"].sum()),
+    }

@@ -1,0 +1,73 @@
+"""`simulate`: one network on one SoC, from names or objects to a `Result`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from socsim.components.config import SocConfig
+from socsim.components.plan import map_network
+from socsim.components.presets import load_soc
+from socsim.components.soc import Soc
+from socsim.components.stream import Arrival
+from socsim.dataflow.types import LayerMapping
+from socsim.errors import ConfigError
+from socsim.report.summary import frame_summary, layer_summary, run_summary, with_energy
+from socsim.workloads import Network
+from socsim.workloads.load import load_network
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything one simulation produced.
+
+    `mappings` holds the mapping of each layer; `work` what one frame ran (the same, or
+    each cluster's share of each layer under the `channels` partition). `events` has one row per activity interval (see `socsim.components.eventlog`) plus the
+    energy of each row per level; `layers` one row per layer (per frame: means over frames);
+    `frames` the arrival, start, finish and latency of each frame in cycles; `summary` the
+    headline figures (see `socsim.report.summary.run_summary`).
+    """
+
+    network: Network
+    soc: SocConfig
+    mappings: tuple[LayerMapping, ...]
+    work: tuple[LayerMapping, ...]
+    events: pd.DataFrame
+    layers: pd.DataFrame
+    frames: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def simulate(
+    network: str | os.PathLike | Network,
+    soc: str | os.PathLike | SocConfig = "squeezelerator-16x16",
+    *,
+    frames: int = 1,
+    arrival: Arrival | float | None = None,
+    seed: int = 0,
+) -> Result:
+    """Simulates `frames` frames of `network` on `soc`.
+
+    `network` is a zoo name, a `Network` or a topology file; `soc` a preset name, a
+    `SocConfig` or a YAML file. `arrival` is None (all frames at once), a frame rate in
+    frames per second (periodic), or an `Arrival`; `seed` drives Poisson arrivals. Raises
+    `SimulationError` if the run cannot finish.
+    """
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
+        raise ConfigError(f"frames={frames!r}, expected a positive integer")
+    net = load_network(network)
+    config = load_soc(soc)
+    stream = Arrival.of(arrival)
+    mappings = map_network(net, config)
+    arrivals = stream.times(frames, config.clock_hz, seed)
+    machine = Soc(config)
+    machine.run(net, mappings, arrivals)
+    events = with_energy(machine.log.frame(), config)
+    frame_table = frame_summary(machine.host.frames, stream.deadline_cycles(config.clock_hz))
+    layers = layer_summary(events, net, mappings, config)
+    summary = run_summary(events, frame_table, net, config, stream)
+    return Result(
+        net, config, tuple(mappings), tuple(machine.work), events, layers, frame_table, summary)
