@@ -1,27 +1,38 @@
 """socsim: discrete-event simulation of neural-network accelerator SoCs.
 
-`simulate(network, soc)` runs a zoo network (or a `Network`, or a topology file) on a
-preset SoC (or a `SocConfig`, or a YAML file) and returns a `Result` whose DataFrames hold
-every event, every layer and every frame.
+`simulate(network, soc)` runs a zoo network (or a `Network`, or a topology or ONNX file)
+on a preset SoC (or a `SocConfig`, or a YAML file) and returns a `Result` whose DataFrames
+hold every event, every layer and every frame.
+
+The names below load on first use, so `import socsim.dataflow` (pure numpy) does not pull
+in the SimPy layer.
 """
 
-from socsim.components.config import SocConfig
-from socsim.components.presets import get_preset, load_soc
-from socsim.components.stream import Arrival
+from importlib import import_module
+
 from socsim.errors import ConfigError, MappingError, SimulationError, SocsimError, WorkloadError
-from socsim.simulate import Result, simulate
+
+_LAZY = {
+    "Arrival": "socsim.components.stream",
+    "Result": "socsim.simulate",
+    "SocConfig": "socsim.components.config",
+    "get_preset": "socsim.components.presets",
+    "load_soc": "socsim.components.presets",
+    "simulate": "socsim.simulate",
+}
 
 __all__ = [
-    "Arrival",
     "ConfigError",
     "MappingError",
-    "Result",
     "SimulationError",
-    "SocConfig",
     "SocsimError",
     "WorkloadError",
-    "get_preset",
-    "load_soc",
-    "simulate",
+    *_LAZY,
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'socsim' has no attribute {name!r}")
