@@ -161,7 +161,7 @@ def _os_work(array: ArrayConfig, groups: int, filters: int, pixels: int, chunk: 
             p_parts.append((p_count, _Seq(beats + 1, rows, 0)))
             p_ideal.append((p_count, _Seq(bias + steps + 1, rows, 0)))
             mac += n * rows * cols * (bias + steps - gated)
-            noc += n * rows * cols * (steps + bias + steps + 1)
+            noc += n * (rows * steps + cols * (bias + steps) + rows * cols)
             glb_read += n * (rows * steps + cols * weight_reads + (rows * cols if rmw else 0))
             glb_write += n * rows * cols
             drained += n * rows * cols
@@ -203,7 +203,7 @@ def _ws_work(array: ArrayConfig, groups: int, filters: int, pixels: int, chunk: 
         weight_reads = elements * cols - (cols * zeros if array.compress_weights else 0)
         mac += n * pixels * cols * (elements - gated)
         rf_write += n * elements * cols
-        noc += n * (pixels * steps * cols + elements * cols + n_r * pixels * cols * array.rows)
+        noc += n * (pixels * steps + elements * cols + n_r * pixels * cols * array.rows)
         glb_read += n * (pixels * steps + weight_reads + pixels * cols * (n_r - 1 + rmw))
         glb_write += n * n_r * pixels * cols
     if folds:  # the last pixel's partial sums leave the bottom of the columns

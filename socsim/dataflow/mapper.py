@@ -92,9 +92,10 @@ Access counts (words)
 ---------------------
 `mac`: MACs done (and pooling/add operations). `rf_read`/`rf_write`: OS reads and writes
 the accumulator per MAC and reads it once more to drain; WS reads its weight per MAC and
-writes it once per load; pooling as OS. `noc`: a word arriving at a PE over a bus (a
-broadcast to n PEs is n), each hop from a PE to the one below, and each result leaving the
-array. `glb_read`/`glb_write`: bus deliveries and partial-sum accumulation on the array
+writes it once per load; pooling as OS. `noc`: a word driven onto a bus (a broadcast is one
+transfer however many PEs listen: the wire is driven once, as in Eyeriss's accounting where
+the buffer read pays for the delivery), each hop from a PE to the one below, and each
+result leaving the array. `glb_read`/`glb_write`: bus deliveries and partial-sum accumulation on the array
 side, plus the DMA's writes of loaded blocks and reads of blocks written back. `dram_*`:
 the DMA's transfers.
 """

@@ -395,12 +395,8 @@ class _Machine:
         return cycle
 
     def count_broadcast(self, fold: dict[str, Any], n_x: int, n_w: int) -> None:
-        """Bus words reaching PEs: row inputs to every active column, weights down columns."""
-        if fold["kind"] == "mac":
-            cols, rows = len(fold["ks"]), len(fold["px"])
-            self.n.noc += n_x * cols + n_w * rows
-        else:
-            self.n.noc += n_w
+        """Bus words driven: one transfer per word, however many PEs listen."""
+        self.n.noc += (n_x if fold["kind"] == "mac" else 0) + n_w
 
     def os_macs(self, fold: dict[str, Any], acc: np.ndarray, xs: list, ws: list) -> None:
         n, gate = self.n, self.array.sparsity_mode is not SparsityMode.NONE
@@ -521,7 +517,7 @@ class _Machine:
                         0.0 if e == BIAS else self.input(r, fold["g"], p, e) for e in fold["rows"]
                     ]
                     n.glb_read += len(inputs)
-                    n.noc += len(inputs) * len(fold["ks"])
+                    n.noc += len(inputs)
                     latched = {"fold": fi, "pixel": p, "xs": xs, "sums": [0.0] * len(fold["ks"])}
                     idx, words_left = idx + 1, None
                     if idx == len(pixels):

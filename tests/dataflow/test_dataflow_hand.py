@@ -26,14 +26,14 @@ def test_os_2x2_example():
     A fold steps bias, c0, c1 (3 steps, each one cycle at 32 words/cycle) + 1 cycle for the
     last MAC: T = 4; it drains its 2 rows in 2 cycles under the next fold. Tile:
     T1 + max(T2, drain1) + drain2 = 4 + 4 + 2 = 10 cycles.
-    Per fold: inputs 2 rows x 2 steps = 4 GLB reads, each broadcast to 2 PEs (8 noc);
-    weights 2 columns x 3 steps = 6 GLB reads, each to 2 PEs (12 noc); 4 results drained
+    Per fold: inputs 2 rows x 2 steps = 4 GLB reads, each one bus transfer (4 noc);
+    weights 2 columns x 3 steps = 6 GLB reads, each one bus transfer (6 noc); 4 results drained
     (4 noc, 4 RF reads, 4 GLB writes); 12 MACs, each an RF read and write.
     """
     m = map_layer(PW, array(), "os")
     assert m.cycles == 10 and m.tile_count == 1 and m.tiles[0].folds == 2
     assert m.counts == AccessCounts(
-        mac=24, rf_read=24 + 8, rf_write=24, noc=2 * (8 + 12 + 4),
+        mac=24, rf_read=24 + 8, rf_write=24, noc=2 * (4 + 6 + 4),
         glb_read=2 * (4 + 6) + 8, glb_write=2 * 4 + 14, dram_read=14, dram_write=8,
     )  # fmt: skip
 
@@ -56,7 +56,7 @@ def test_ws_2x2_example():
     Fold 1 loads 2 rows (2 cycles) and streams the 4 pixels (4 cycles, one input word each);
     fold 2 loads 1 row and streams 4 pixels: 6 + 5, plus 2 cycles for the last pixel to
     leave the 2-row columns: 13 cycles.
-    Inputs: 4 pixels x 2 channels = 8 GLB reads, each broadcast to 2 PEs (16 noc); weights:
+    Inputs: 4 pixels x 2 channels = 8 GLB reads, each one bus transfer (8 noc); weights:
     6 GLB reads into 6 PEs (6 noc, 6 RF writes); each pixel's 2 partial sums hop down 2
     rows per fold (2 folds x 4 pixels x 2 columns x 2 = 32 noc); results: 16 GLB writes,
     of which fold 2's 8 accumulate (8 GLB reads). Each of the 24 MACs reads its weight.
@@ -64,7 +64,7 @@ def test_ws_2x2_example():
     m = map_layer(PW, array(), "ws")
     assert m.cycles == 13
     assert m.counts == AccessCounts(
-        mac=24, rf_read=24, rf_write=6, noc=16 + 6 + 32,
+        mac=24, rf_read=24, rf_write=6, noc=8 + 6 + 32,
         glb_read=8 + 6 + 8 + 8, glb_write=16 + 14, dram_read=14, dram_write=8,
     )  # fmt: skip
 
