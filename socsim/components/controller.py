@@ -53,6 +53,7 @@ class Controller:
         self.log = log
         self.cpu = simpy.Resource(env, capacity=1)
         self.blocked: dict[str, str] = {}
+        self.stage_scope = f"{scope}.pipeline"
 
     def firmware(self, cycles: int, action: str, tag: tuple[int, int, int]) -> Generator:
         """Occupies the processor for `cycles` (waiting for it first) and logs the work."""
@@ -63,6 +64,13 @@ class Controller:
             start = self.env.now
             yield self.env.timeout(cycles)
         self.log.add(start, self.env.now, self.scope, action, *tag)
+
+    def stalled(self, cause: str, since: int, tag: tuple[int, int, int]) -> None:
+        """Logs a wait that took time on the stage scope (`wait_array`: the prefetch window
+        is full; `wait_buffer`: no space for the next tile; `wait_dma`: the array waits for a
+        load)."""
+        if self.env.now > since:
+            self.log.add(since, self.env.now, self.stage_scope, cause, *tag)
 
     def run_layer(self, frame: int, index: int, mapping: LayerMapping) -> Generator:
         """Runs one layer's tiles through load, compute and store; returns when all are stored."""
@@ -84,15 +92,19 @@ class Controller:
         loaded: simpy.Store,
     ) -> Generator:
         """Load stage: per tile, wait for a slot and buffer space, then DMA its inputs in."""
-        blocked, command = self.blocked, self.config.command_cycles
+        env, blocked, command = self.env, self.blocked, self.config.command_cycles
         for number, tile in enumerate(expand(mapping)):
             tag = (frame, index, number)
             blocked["load"] = f"a prefetch slot (depth {self.config.prefetch_depth})"
+            start = env.now
             yield slots.get(1)
+            self.stalled("wait_array", start, tag)
             blocked["load"] = f"{self.buffer.scope}: {tile.glb_bytes} bytes of space"
             if tile.glb_bytes:
+                start = env.now
                 yield self.buffer.reserve(tile.glb_bytes)
-            since = self.env.now
+                self.stalled("wait_buffer", start, tag)
+            since = env.now
             if tile.in_bytes:
                 yield from self.firmware(command, "command", tag)
                 blocked["load"] = f"{self.dma.scope}: room in the descriptor queue"
@@ -107,7 +119,9 @@ class Controller:
         blocked = self.blocked
         for _ in range(count):
             blocked["compute"] = "a loaded tile"
+            start = self.env.now
             tile, tag, since = yield loaded.get()
+            self.stalled("wait_dma", start, tag)
             del blocked["compute"]
             yield from self.firmware(self.config.command_cycles, "command", tag)
             yield from self.array.compute(tile, tag)
