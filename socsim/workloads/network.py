@@ -85,6 +85,14 @@ class Network:
                 f"expected one matching its inputs {got}"
             )
 
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "metadata": dict(self.metadata)}  # a mappingproxy won't pickle
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "metadata", MappingProxyType(state["metadata"]))
+
     @property
     def macs(self) -> int:
         """Total MACs by the paper's convention (see `Layer.macs`)."""
