@@ -14,11 +14,19 @@ from socsim.errors import ConfigError, MappingError, SimulationError, SocsimErro
 
 _LAZY = {
     "Arrival": "socsim.components.stream",
-    "Result": "socsim.simulate",
+    "Result": "socsim.simulation",
     "SocConfig": "socsim.components.config",
+    "PeArrayConfig": "socsim.components.config",
+    "GlobalBufferConfig": "socsim.components.config",
+    "DmaConfig": "socsim.components.config",
+    "DramConfig": "socsim.components.config",
+    "InterconnectConfig": "socsim.components.config",
+    "ControllerConfig": "socsim.components.config",
+    "EnergyConfig": "socsim.components.config",
+    "with_overrides": "socsim.components.config",
     "get_preset": "socsim.components.presets",
     "load_soc": "socsim.components.presets",
-    "simulate": "socsim.simulate",
+    "simulate": "socsim.simulation",
 }
 
 __all__ = [

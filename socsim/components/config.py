@@ -70,7 +70,9 @@ class DmaConfig:
 @dataclass(frozen=True, kw_only=True)
 class DramConfig:
     channels: int = 1  # independent channels; chunks of different transfers use them in parallel
-    bytes_per_cycle: int = 16  # per channel, at the SoC clock (16 B at 500 MHz: 8 GB/s)
+    # Per channel, at the SoC clock (16 B at 500 MHz: 8 GB/s). A transfer also crosses the
+    # interconnect, so raising this alone gains nothing beyond interconnect.bytes_per_cycle.
+    bytes_per_cycle: int = 16
     latency_cycles: int = 100  # first-byte latency of each transfer (pipelined, holds nothing)
 
 

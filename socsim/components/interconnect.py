@@ -15,9 +15,12 @@ class Interconnect:
     """A bus of `bytes_per_cycle` shared by every DMA engine, granted a chunk at a time.
 
     Protocol: `transfer` is a SimPy process; it returns when the last byte has landed. A
-    chunk of at most `grant_bytes` first takes a DRAM channel, then a bus grant; it holds
-    the bus for its bus time and the channel for its DRAM time (whichever is longer), so
-    several masters really contend and a faster bus lets several DRAM channels work at once.
+    transfer first takes a DRAM channel, then a bus grant, and moves chunks of at most
+    `grant_bytes`, each taking the longer of its bus and DRAM time. At every chunk boundary
+    it hands both back if another master waits for either, and queues again for the rest;
+    while nobody waits it keeps them (the same timing as asking again, with fewer events).
+    After the last chunk the bus is free as soon as the bytes have crossed it, while the
+    channel finishes. One row is logged per uninterrupted run on the bus and on the channel.
     Arbitration is FIFO, or by priority (lower value first) with `Arbitration.PRIORITY`.
     """
 
@@ -54,22 +57,30 @@ class Interconnect:
         yield env.timeout(dram.config.latency_cycles)
         remaining = nbytes
         while remaining > 0:
-            chunk = min(remaining, grant)
-            remaining -= chunk
-            moved = -(-chunk // burst_bytes) * burst_bytes  # whole bursts cross the bus
             channel = yield dram.channels.get()
             request = bus.request(priority=priority) if self.prioritised else bus.request()
             yield request
-            start = env.now
-            bus_cycles = -(-moved // bus_bw)
-            yield env.timeout(bus_cycles)
-            bus.release(request)
-            log.add(start, env.now, self.scope, action, frame, layer, tile, chunk)
-            extra = dram.cycles(moved) - bus_cycles
-            if extra > 0:
-                yield env.timeout(extra)
+            start, run = env.now, 0
+            while True:  # chunk by chunk, keeping the grant while nobody waits for it
+                chunk = min(remaining, grant)
+                remaining -= chunk
+                run += chunk
+                moved = -(-chunk // burst_bytes) * burst_bytes  # whole bursts cross the bus
+                bus_cycles, dram_cycles = -(-moved // bus_bw), dram.cycles(moved)
+                if not remaining:  # the bus is free once the last chunk has crossed it
+                    yield env.timeout(bus_cycles)
+                    bus.release(request)
+                    log.add(start, env.now, self.scope, action, frame, layer, tile, run)
+                    if dram_cycles > bus_cycles:
+                        yield env.timeout(dram_cycles - bus_cycles)
+                    break
+                yield env.timeout(max(bus_cycles, dram_cycles))
+                if bus.queue or dram.channels.get_queue:
+                    bus.release(request)
+                    log.add(start, env.now, self.scope, action, frame, layer, tile, run)
+                    break
             dram.channels.put(channel)
-            words = chunk // bytes_per_word
+            words = run // bytes_per_word
             counts = (0, 0, 0, 0, 0, 0, 0, words) if write else (0, 0, 0, 0, 0, 0, words, 0)
             log.add(
                 start,
@@ -79,7 +90,7 @@ class Interconnect:
                 frame,
                 layer,
                 tile,
-                chunk,
+                run,
                 0,
                 counts,
             )

@@ -17,6 +17,7 @@ from socsim.workloads import Network
 
 ENERGY_COLUMNS = [f"energy_{level}" for level in LEVELS]
 DRAM_UNIT = "soc.dram."
+STALL_CAUSES = ("wait_dma", "wait_buffer", "wait_array")  # see Controller.stalled
 
 
 def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
@@ -30,24 +31,26 @@ def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
 
 def idle_energy(events: pd.DataFrame, config: SocConfig, makespan: int) -> float:
     """Leakage: `idle_per_cycle` for every cycle each logged unit was not busy."""
+    return float(idle_by_unit(events, config, makespan).sum())
+
+
+def idle_by_unit(events: pd.DataFrame, config: SocConfig, makespan: int) -> pd.Series:
+    """Leakage per unit scope: `idle_per_cycle` x (makespan - cycles the unit was busy).
+
+    Busy time is the union of the unit's intervals, so overlapping intervals count once.
+    Holds (a buffer's occupancy) and pipeline waits (`wait_*`, a stage waiting, on no
+    hardware of its own) are not activity and are left out.
+    """
+    busy = events[~events["action"].isin(("hold", *STALL_CAUSES))]
+    busy = busy.assign(unit=busy["unit"].astype(str)).sort_values(["unit", "start"])
     rate = config.energy.idle_per_cycle
     if not rate:
-        return 0.0
-    busy = events[events["action"] != "hold"]
-    total = 0.0
-    for _, group in busy.groupby("unit", observed=True):
-        total += makespan - _union_length(group["start"].to_numpy(), group["end"].to_numpy())
-    return rate * total
-
-
-def _union_length(starts: np.ndarray, ends: np.ndarray) -> int:
-    order = np.argsort(starts, kind="stable")
-    length, reach = 0, -1
-    for start, end in zip(starts[order], ends[order], strict=True):
-        if end > reach:
-            length += end - max(start, reach)
-            reach = end
-    return int(length)
+        return pd.Series(0.0, index=pd.Index(busy["unit"].unique(), name="unit"))
+    # An interval adds what reaches past every earlier interval of its unit.
+    by_unit = busy["unit"]
+    reach = busy.groupby(by_unit)["end"].cummax().groupby(by_unit).shift(fill_value=-1)
+    added = (busy["end"] - np.maximum(busy["start"], reach)).clip(lower=0)
+    return rate * (makespan - added.groupby(by_unit).sum())
 
 
 def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.DataFrame:
@@ -124,6 +127,7 @@ def run_summary(
     energy["idle"] = idle_energy(events, config, makespan)
     energy["total"] = sum(energy.values())
     latency = frames["latency"].to_numpy() / config.clock_hz
+    deadline = arrival.deadline_cycles(config.clock_hz)
     return {
         "model": network.name,
         "soc": config.name,
@@ -139,5 +143,6 @@ def run_summary(
         "latency_p50": float(np.percentile(latency, 50)),
         "latency_p99": float(np.percentile(latency, 99)),
         "throughput_fps": len(frames) / seconds if seconds else 0.0,
+        "deadline_s": None if deadline is None else deadline / config.clock_hz,
         "deadline_misses": int(frames["missed"].sum()),
     }
