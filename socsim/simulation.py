@@ -70,4 +70,5 @@ def simulate(
     layers = layer_summary(events, net, mappings, config)
     summary = run_summary(events, frame_table, net, config, stream)
     return Result(
-        net, config, tuple(mappings), tuple(machine.work), events, layers, frame_table, summary)
+        net, config, tuple(mappings), tuple(machine.work), events, layers, frame_table, summary
+    )

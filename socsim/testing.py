@@ -18,7 +18,7 @@ import pandas as pd
 from socsim.energy import LEVELS
 
 if TYPE_CHECKING:
-    from socsim.simulate import Result
+    from socsim.simulation import Result
 
 # Units that serve one thing at a time (the DMA and DRAM are checked per channel).
 SINGLE_SERVER_SUFFIXES = (".pe_array", ".controller", "soc.interconnect")

@@ -19,7 +19,18 @@ def test_run_json_holds_the_contract_keys(capsys):
 
 
 def test_a_stream_reports_latency_and_throughput(capsys):
-    argv = ["run", "1.0-SqNxt-23", "--frames", "3", "--fps", "30", "--clusters", "2", "--format", "json"]
+    argv = [
+        "run",
+        "1.0-SqNxt-23",
+        "--frames",
+        "3",
+        "--fps",
+        "30",
+        "--clusters",
+        "2",
+        "--format",
+        "json",
+    ]
     assert main(argv) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["frames"] == 3 and summary["arrival"] == "periodic"

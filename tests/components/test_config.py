@@ -13,14 +13,24 @@ from socsim.errors import ConfigError
 
 def test_presets_follow_the_paper():
     small, large = get_preset("squeezelerator-8x8"), get_preset("Squeezelerator-16x16")
-    assert (small.pe_array.rows, small.pe_array.cols, small.global_buffer.size_bytes) == (8, 8, 32768)
-    assert (large.pe_array.rows, large.pe_array.cols, large.global_buffer.size_bytes) == (16, 16, 131072)
+    assert (small.pe_array.rows, small.pe_array.cols, small.global_buffer.size_bytes) == (
+        8,
+        8,
+        32768,
+    )
+    assert (large.pe_array.rows, large.pe_array.cols, large.global_buffer.size_bytes) == (
+        16,
+        16,
+        131072,
+    )
     for soc in (small, large):
         assert soc.pe_array.bytes_per_word == 2 and soc.pe_array.weight_sparsity == 0.4
 
 
 def test_overrides_set_dotted_paths_and_coerce_enums():
-    soc = with_overrides(get_preset("squeezelerator-16x16"), {"pe_array.rows": 8, "partition": "pipeline"})
+    soc = with_overrides(
+        get_preset("squeezelerator-16x16"), {"pe_array.rows": 8, "partition": "pipeline"}
+    )
     assert soc.pe_array.rows == 8 and soc.partition is Partition.PIPELINE
 
 
@@ -30,13 +40,22 @@ def test_overrides_set_dotted_paths_and_coerce_enums():
         ({"pe_array.rowz": 8}, "unknown key 'pe_array.rowz', expected one of rows, cols"),
         ({"pe_array.rows": 0}, "pe_array.rows=0, expected a value >= 1"),
         ({"pe_array.rows": "8"}, "pe_array.rows='8', expected an integer"),
-        ({"pe_array.weight_sparsity": 1.5}, r"pe_array.weight_sparsity=1.5, expected a value in \[0.0, 0.99\]"),
+        (
+            {"pe_array.weight_sparsity": 1.5},
+            r"pe_array.weight_sparsity=1.5, expected a value in \[0.0, 0.99\]",
+        ),
         ({"partition": "rings"}, "partition='rings', expected one of frames, pipeline, channels"),
         ({"clusters.count": 2}, "unknown key 'clusters.count': clusters has no sub-keys"),
         ({"dram": 3}, "dram=3, expected a key of dram"),
         ({"energy.table": "nope"}, "energy.table='nope', expected one of eyeriss, pj-45nm"),
-        ({"global_buffer.size_bytes": 100}, r"global_buffer.size_bytes=100, expected at least one word per PE"),
-        ({"interconnect.grant_bytes": 32}, "interconnect.grant_bytes=32, expected at least dma.burst_bytes=64"),
+        (
+            {"global_buffer.size_bytes": 100},
+            r"global_buffer.size_bytes=100, expected at least one word per PE",
+        ),
+        (
+            {"interconnect.grant_bytes": 32},
+            "interconnect.grant_bytes=32, expected at least dma.burst_bytes=64",
+        ),
     ],
 )
 def test_bad_values_name_the_key_path(overrides, message):
