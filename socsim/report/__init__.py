@@ -1,0 +1,34 @@
+"""Reports: from a run's event log to tables, figures and traces.
+
+`summary` builds what every `Result` carries (events with energy, the layer, frame and run
+tables); `breakdown` groups them by stage, block, stall cause and unit; `plots` draws the
+paper's figures and a run's timeline and power (matplotlib, written to files); `trace`
+exports a run for the Perfetto / Chrome trace viewer. Names load on first use, so
+simulating never imports matplotlib.
+"""
+
+from importlib import import_module
+
+_LAZY = {
+    "block_summary": "socsim.report.breakdown",
+    "energy_by_component": "socsim.report.breakdown",
+    "normalise": "socsim.report.breakdown",
+    "run_table": "socsim.report.breakdown",
+    "stage_summary": "socsim.report.breakdown",
+    "stall_summary": "socsim.report.breakdown",
+    "plot_accuracy_vs_cost": "socsim.report.plots",
+    "plot_layer_times": "socsim.report.plots",
+    "plot_power": "socsim.report.plots",
+    "plot_stage_times": "socsim.report.plots",
+    "plot_timeline": "socsim.report.plots",
+    "to_chrome_trace": "socsim.report.trace",
+    "write_chrome_trace": "socsim.report.trace",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'socsim.report' has no attribute {name!r}")
