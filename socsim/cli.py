@@ -14,6 +14,7 @@ import inspect
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -21,10 +22,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from socsim import __version__
+from socsim.components.config import Partition, with_overrides
+from socsim.components.presets import DEFAULT_PRESET, PRESETS, get_preset, load_soc
 from socsim.errors import ConfigError, SocsimError
+from socsim.explore import Executor, ResultStore, codesign, load_spec, make_executor, sweep
+from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
+from socsim.explore.codesign import codesign_report
+from socsim.explore.spec import FIRST_BLOCKS
+from socsim.explore.sweep import sweep_report
+from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
+from socsim.simulation import simulate
 from socsim.workloads.load import load_network
 from socsim.workloads.network import Network
+from socsim.workloads.onnx_io import to_onnx
 from socsim.workloads.scalesim import topology_text
 from socsim.workloads.zoo import get_network, model_names
 
@@ -116,13 +129,17 @@ LAYER_FORMATS: dict[str, Callable[[Network], str]] = {
     "layers",
     "print a network's layers, one row each",
     arg("network", metavar="MODEL_OR_FILE",
-        help="a zoo name (see 'socsim models', any case) or a SCALE-Sim topology .csv"),
-    arg("--format", choices=list(LAYER_FORMATS), default="table",
+        help="a zoo name (see 'socsim models', any case), a SCALE-Sim topology .csv or an "
+        "ONNX model .onnx"),
+    arg("--format", choices=[*LAYER_FORMATS, "onnx"], default="table",
         help="table: aligned text with a totals line (default); csv: comma-separated with a "
         "header line; json: a list of objects, one per layer; scalesim: a SCALE-Sim topology "
-        "of the conv and fc layers"),
+        "of the conv and fc layers; onnx: an ONNX model with random weights (needs --out)"),
     arg("--out", metavar="FILE",
         help="write to FILE instead of standard output; FILE is replaced whole or not at all"),
+    arg("--skip-unsupported", action="store_true",
+        help="count the ONNX nodes socsim cannot model as free (with a warning) instead of "
+        "stopping"),
 )  # fmt: skip
 def layers(args: argparse.Namespace) -> int:
     """Print every layer of a network, one row each, nothing folded.
@@ -130,8 +147,263 @@ def layers(args: argparse.Namespace) -> int:
     Shapes are channels x height x width; MACs and params follow the SqueezeNext paper's
     convention (the bias counts).
     """
-    network = load_network(args.network)
-    _emit(LAYER_FORMATS[args.format](network), args.out)
+    if args.format == "onnx" and args.out is None:
+        raise ConfigError("--format onnx writes a binary file, expected --out FILE")
+    network = load_network(args.network, skip_unsupported=args.skip_unsupported)
+    if args.format == "onnx":
+        _write_atomically(Path(args.out), to_onnx(network).SerializeToString())
+    else:
+        _emit(LAYER_FORMATS[args.format](network), args.out)
+    return 0
+
+
+@command("presets", "list the named SoC configurations")
+def presets(args: argparse.Namespace) -> int:
+    """List the preset SoCs, one a line: name, PE array, global buffer, clusters, clock.
+
+    Use a name with `socsim run --soc`, or as `base:` in a YAML SoC file.
+    """
+    rows = []
+    for name in PRESETS:
+        soc = get_preset(name)
+        rows.append([
+            name, f"{soc.pe_array.rows}x{soc.pe_array.cols} PEs",
+            f"{soc.global_buffer.size_bytes // 1024} KiB buffer", f"{soc.clusters} cluster(s)",
+            f"{soc.clock_hz / 1e6:g} MHz",
+        ])  # fmt: skip
+    _emit(_align(rows, right=set()), None)
+    return 0
+
+
+@command(
+    "run",
+    "simulate a network on an SoC",
+    arg("network", metavar="MODEL_OR_FILE",
+        help="a zoo name (see 'socsim models'), a SCALE-Sim topology .csv or an ONNX model "
+        ".onnx"),
+    arg("--skip-unsupported", action="store_true",
+        help="count the ONNX nodes socsim cannot model as free (with a warning) instead of "
+        "stopping"),
+    arg("--soc", default=DEFAULT_PRESET, metavar="PRESET_OR_YAML",
+        help=f"a preset (see 'socsim presets'; default {DEFAULT_PRESET}), a YAML SoC file "
+        "or a SCALE-Sim .cfg (see docs/scalesim.md)"),
+    arg("--frames", type=int, default=1, metavar="N", help="frames to run (default 1)"),
+    arg("--fps", type=float, metavar="F",
+        help="frames arrive periodically at F frames per second (default: all at once); "
+        "the deadline of each is one period"),
+    arg("--clusters", type=int, metavar="N", help="override the SoC's number of clusters"),
+    arg("--partition", choices=[p.value for p in Partition],
+        help="override how work is spread over clusters"),
+    arg("--format", choices=["table", "json"], default="table",
+        help="table: aligned summary (default); json: the summary as one JSON object"),
+    arg("--out", metavar="DIR",
+        help="also write events.parquet, layers.csv and summary.json to DIR, all or nothing"),
+)  # fmt: skip
+def run(args: argparse.Namespace) -> int:
+    """Simulate MODEL_OR_FILE on an SoC and print the summary.
+
+    cycles is the time from the first frame's arrival to the last frame's finish; seconds
+    follow from the SoC clock; latencies are in seconds; energy is per level in the energy
+    table's unit (the SqueezeNext paper's normalised units by default: one MAC = 1).
+    """
+    soc = load_soc(args.soc)
+    overrides = {"clusters": args.clusters, "partition": args.partition}
+    soc = with_overrides(soc, {k: v for k, v in overrides.items() if v is not None})
+    network = load_network(args.network, skip_unsupported=args.skip_unsupported)
+    result = simulate(network, soc, frames=args.frames, arrival=args.fps)
+    if args.out:
+        _write_run(Path(args.out), result)
+    if args.format == "json":
+        _emit(json.dumps(result.summary, indent=2) + "\n", None)
+    else:
+        _emit(_summary_table(result.summary), None)
+    return 0
+
+
+def _summary_table(summary: dict[str, Any]) -> str:
+    rows = []
+    for key, value in summary.items():
+        if isinstance(value, dict):
+            rows += [[f"{key}.{k}", _number(v)] for k, v in value.items()]
+        else:
+            rows.append([key, _number(value)])
+    return _align(rows, right=set())
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def _write_run(out: Path, result: Any) -> None:
+    """Writes the run's files into a temporary sibling directory, then renames it to `out`.
+
+    An existing `out` directory is replaced only once every file is written.
+    """
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"--out={str(out)!r} is a file, expected a directory path")
+    try:
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
+    except OSError as err:
+        raise ConfigError(_out_error(out, err)) from None
+    try:
+        result.events.to_parquet(tmp / "events.parquet", index=False)
+        result.layers.to_csv(tmp / "layers.csv")
+        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+        os.chmod(tmp, 0o777 & ~_umask())
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException as err:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(err, OSError):
+            raise ConfigError(_out_error(out, err)) from None
+        raise
+
+
+_EXECUTOR_ARGUMENTS = (
+    arg("--workers", type=int, metavar="N",
+        help="run on N local processes (default: one per CPU; 1 runs in this process)"),
+    arg("--dask-workers", type=int, metavar="N",
+        help="run on a new local Dask cluster of N single-threaded processes"),
+    arg("--scheduler", metavar="ADDRESS",
+        help="run on the Dask cluster whose scheduler is at ADDRESS (tcp://host:8786); its "
+        "workers need socsim installed"),
+)  # fmt: skip
+
+
+def _executor(args: argparse.Namespace) -> Executor:
+    given = [flag for flag, value in (("--workers", args.workers),
+             ("--dask-workers", args.dask_workers), ("--scheduler", args.scheduler))
+             if value is not None]  # fmt: skip
+    if len(given) > 1:
+        raise ConfigError(f"{' and '.join(given)} are both set, expected at most one")
+    return make_executor(args.workers, args.dask_workers, args.scheduler)
+
+
+@command(
+    "sweep",
+    "run a design-space sweep in parallel into a resumable dataset",
+    arg("spec", metavar="SPEC",
+        help="a YAML sweep spec: networks, base, and a grid and/or random section of "
+        "dotted config paths (see examples/sweep_*.yaml)"),
+    arg("--out", required=True, metavar="DIR",
+        help="the dataset: DIR/parts/*.parquet (one row per point), DIR/spec.yaml, "
+        "DIR/pareto.csv and DIR/pareto.png"),
+    *_EXECUTOR_ARGUMENTS,
+    arg("--retry-errors", action="store_true",
+        help="also rerun the points DIR records as failed"),
+)  # fmt: skip
+def sweep_command(args: argparse.Namespace) -> int:
+    """Run every design point of SPEC (one network on the base SoC with one combination of
+    settings) and keep one row per point in DIR.
+
+    The whole spec is checked before anything runs. Rows reach DIR as points finish, each
+    batch written whole or not at all, so running the same command again after an
+    interruption computes only the missing points; a point that fails records its error
+    and the sweep goes on. A progress bar shows on stderr when it is a terminal. At the
+    end, prints the Pareto front in time, energy and parameters and writes it to
+    DIR/pareto.csv and DIR/pareto.png.
+    """
+    spec = load_spec(args.spec)
+    with _executor(args) as executor:
+        result = sweep(
+            spec, args.out, executor=executor, retry_errors=args.retry_errors, progress=None
+        )
+    _emit(sweep_report(result), None)
+    if len(result.errors):
+        print(f"socsim: warning: {len(result.errors)} points failed; their rows have the "
+              "error (rerun with --retry-errors)", file=sys.stderr)  # fmt: skip
+    return 0
+
+
+def _count(text: str) -> float:
+    """A count with an optional k or M suffix: 900000, 9e5, 900k, 0.9M."""
+    scale = {"k": 1e3, "m": 1e6}.get(text[-1:].lower(), 1)
+    try:
+        return float(text[:-1] if scale != 1 else text) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count (e.g. 900000, 0.9M)") from None
+
+
+@command(
+    "codesign",
+    "search SqueezeNext depth distributions for an SoC",
+    arg("--soc", default=DEFAULT_PRESET, metavar="PRESET_OR_YAML",
+        help=f"the hardware: a preset (default {DEFAULT_PRESET}) or a YAML SoC file"),
+    arg("--blocks", type=int, default=21, metavar="N",
+        help="blocks to deal to the four stages, at least one each (default 21, as in "
+        "SqNxt-23: 1,140 distributions)"),
+    arg("--objective", choices=list(CODESIGN_OBJECTIVES), default="time",
+        help="rank by time (default), energy, or edp (their product)"),
+    arg("--max-params", type=_count, metavar="M",
+        help="leave out designs with more than M parameters (e.g. 0.94M, v5's count)"),
+    arg("--conv1-k", type=int, nargs="+", default=[5], metavar="K",
+        help="conv1 kernel sizes to search (default 5, as in v2 to v5)"),
+    arg("--width", type=float, nargs="+", default=[1.0], metavar="W",
+        help="width multipliers to search (default 1.0)"),
+    arg("--first-block", nargs="+", choices=list(FIRST_BLOCKS), default=["projection"],
+        help="first-block styles to search (default projection, as in v5)"),
+    arg("--top", type=int, default=10, metavar="N", help="designs to print (default 10)"),
+    arg("--out", metavar="DIR",
+        help="keep every result in a sweep dataset in DIR; rerunning resumes from it"),
+    *_EXECUTOR_ARGUMENTS,
+)  # fmt: skip
+def codesign_command(args: argparse.Namespace) -> int:
+    """Simulate every SqueezeNext with --blocks blocks dealt to its four stages on one SoC,
+    and print the best designs beside the paper's variants (v1 to v5) on the same SoC.
+
+    time_x is cycles over the fastest network printed, as the paper normalises; energy is
+    per frame in the energy table's unit; parameters and MACs count the bias, as the
+    paper does.
+    """
+    if args.top < 1:
+        raise ConfigError(f"--top={args.top}, expected a positive integer")
+    soc = load_soc(args.soc)
+    store = ResultStore(args.out) if args.out else None
+    with _executor(args) as executor:
+        result = codesign(
+            soc, blocks=args.blocks, objective=args.objective, max_params=args.max_params,
+            conv1_ks=args.conv1_k, widths=args.width, first_blocks=args.first_block,
+            executor=executor, store=store, progress=None,
+        )  # fmt: skip
+    _emit(f"codesign on {soc.name}: " + codesign_report(result, args.top), None)
+    return 0
+
+
+@command(
+    "paper",
+    "reproduce the SqueezeNext paper's Table 3 on both Squeezelerator presets",
+    arg("--format", choices=["table", "csv", "markdown"], default="table",
+        help="table: aligned text (default); csv: one row per network, simulated beside "
+        "paper values; markdown: tables for a report"),
+    arg("--out", metavar="DIR",
+        help="also write the tables, the figures and report.html to DIR, all or nothing"),
+    arg("--workers", type=int, default=2, metavar="N",
+        help="simulate in N processes (default 2)"),
+)  # fmt: skip
+def paper(args: argparse.Namespace) -> int:
+    """Simulate every network of the paper's Table 3 on squeezelerator-8x8 and -16x16 and
+    print simulated and paper values side by side.
+
+    Time is normalised per preset by the fastest network of the table, as in the paper;
+    energy is in the paper's units (Eyeriss costs: one MAC = 1, DRAM = 200 per word). Below
+    the table: Spearman rank correlation and median and worst error per preset, and the
+    paper's headline comparison (1.0-SqNxt-23v5 against 1.0-SqNxt-23 on 16x16).
+    """
+    if args.workers < 1:
+        raise ConfigError(f"--workers={args.workers}, expected a positive integer")
+    with tqdm(total=2 * len(TABLE3), desc="simulating", unit="run", file=sys.stderr) as bar:
+        reproduction = reproduce(args.workers, lambda done, total: bar.update(done - bar.n))
+    if args.out:
+        write_report(reproduction, Path(args.out))
+    if args.format == "csv":
+        _emit(reproduction.table[COLUMNS].to_csv(index=False), None)
+    else:
+        _emit(render_text(reproduction, markdown=args.format == "markdown"), None)
     return 0
 
 
@@ -159,15 +431,15 @@ def _emit(text: str, out: str | None) -> None:
         _write_atomically(Path(out), text)
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, text: str | bytes) -> None:
     """Write through a temporary file in the same directory, so `path` is never half-written."""
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as err:
         raise ConfigError(_out_error(path, err)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
         os.replace(tmp, path)
     except BaseException as err:
