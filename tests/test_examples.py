@@ -17,6 +17,7 @@ OWN_TESTS = {"pytorch_onnx.py"}  # tested in a file of their own
 EXPECTED = {
     "camera_stream.py": ["1.0-SqNxt-23v5 on squeezelerator-16x16", "300 fps (overload)", "8/8"],
     "clusters.py": ["channels", "pipeline", "fps, 2x memory"],
+    "custom_component.py": ["Invariants hold on 25 random"],
     "custom_accelerator.py": ["YAML config equals the Python one: True", "wide (YAML)"],
     "dataflows.py": ["auto-energy", "MobileNet", "Layers the per-layer choice ran as WS"],
     "scalesim_topology.py": [

@@ -7,4 +7,12 @@ controller turns each layer's tiles (from `socsim.dataflow`) into time: reserve 
 space, DMA the inputs in, compute, DMA the outputs out, with loads of the next tile
 overlapping compute. Contention is real: the DMA engines share the interconnect and DRAM,
 and a full buffer makes loads wait. Every component appends rows to one `EventLog`.
+
+Every block is replaceable without editing socsim: the builder (`soc.py`) makes each from
+the class its config section names in `component`, so a config subclass can name a class
+of yours. Each class's docstring states the protocol a replacement keeps: its constructor,
+the methods the others call, and the rows it logs; `socsim.testing` checks a run of it.
+No component may schedule events forever (a periodic process): a run ends when no events
+remain, and work still pending then is how a stuck run is detected. Work out periodic
+activity from the clock when it matters instead, as examples/custom_component.py does.
 """

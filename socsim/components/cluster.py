@@ -22,7 +22,8 @@ class Cluster:
     """One accelerator cluster behind the shared interconnect.
 
     Protocol: `yield from cluster.run(frame, program)` runs the program's layers in order,
-    each to completion (a layer reads what the previous one wrote back to DRAM).
+    each to completion (a layer reads what the previous one wrote back to DRAM). Its parts
+    are made by the classes their config sections name (see `socsim.components.config`).
     """
 
     def __init__(
@@ -36,9 +37,13 @@ class Cluster:
     ) -> None:
         self.scope = scope
         self.index = index
-        self.buffer = GlobalBuffer(env, f"{scope}.global_buffer", config.global_buffer, log)
-        self.array = PeArray(env, f"{scope}.pe_array", config.pe_array, log)
-        self.dma = Dma(
+        self.buffer: GlobalBuffer = config.global_buffer.component(
+            env, f"{scope}.global_buffer", config.global_buffer, log
+        )
+        self.array: PeArray = config.pe_array.component(
+            env, f"{scope}.pe_array", config.pe_array, log
+        )
+        self.dma: Dma = config.dma.component(
             env,
             f"{scope}.dma",
             config.dma,
@@ -47,7 +52,7 @@ class Cluster:
             priority=index,
             bytes_per_word=config.pe_array.bytes_per_word,
         )
-        self.controller = Controller(
+        self.controller: Controller = config.controller.component(
             env, f"{scope}.controller", config.controller, self.dma, self.buffer, self.array, log
         )
 

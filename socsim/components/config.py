@@ -2,15 +2,30 @@
 
 Every field's unit is in its name; the comment beside it says what it means for timing.
 Presets are functions (see `presets.py`); vary them with `dataclasses.replace` or a YAML
-file (see `yaml_config.py`).
+file (see `presets.load_yaml`).
+
+Each component's config names, in its class attribute `component`, the class the SoC
+builder (`soc.py`) makes of it. To replace a component, subclass its config, add your
+fields and point `component` at your class, which follows the protocol in the docstring
+of the class it replaces (its constructor included)::
+
+    @dataclass(frozen=True, kw_only=True)
+    class RefreshDramConfig(DramConfig):
+        refresh_cycles: int = 350  # validated like socsim's own fields (an int >= 1)
+        component = RefreshDram
+
+    soc = replace(get_preset("squeezelerator-16x16"), dram=RefreshDramConfig())
 """
 
 from __future__ import annotations
 
+import importlib
+import types
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, is_dataclass, replace
-from typing import Any, get_args, get_type_hints
+from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
-from socsim.dataflow.types import ArrayConfig, SparsityMode
+from socsim.dataflow.types import ArrayConfig, ArrayTiming, SparsityMode
 from socsim.energy import LEVELS, EnergyTable, get_table
 from socsim.enums import StrEnum
 from socsim.errors import ConfigError
@@ -31,17 +46,35 @@ class Arbitration(StrEnum):
     PRIORITY = "priority"  # lower cluster index first (stores before loads within a cluster)
 
 
+class _Builds:
+    """Makes a socsim component, its class imported on first use: the component modules
+    import this one, so it cannot import them."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path  # module.Class
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        module, _, name = self.path.rpartition(".")
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return self.path
+
+
 class DataflowChoice(StrEnum):
     """The dataflow a layer runs with: fixed, or chosen per layer."""
 
     OS = "os"
     WS = "ws"
+    IS = "is"  # input stationary: systolic timing only
     AUTO_CYCLES = "auto"  # per layer, the fewer cycles (ties: less energy)
     AUTO_ENERGY = "auto-energy"  # per layer, the less energy (ties: fewer cycles)
 
 
 @dataclass(frozen=True, kw_only=True)
 class PeArrayConfig:
+    component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.pe_array.PeArray")
+
     rows: int = 16  # PE rows
     cols: int = 16  # PE columns
     rf_words: int = 64  # register-file words per PE; bounds what a PE keeps between cycles
@@ -50,10 +83,17 @@ class PeArrayConfig:
     weight_sparsity: float = 0.4  # fraction of zero weights
     sparsity_mode: SparsityMode = SparsityMode.GATE  # what the zeros save (see dataflow)
     compress_weights: bool = False  # zero weights are neither stored nor moved
+    # how the array's cycles are counted: 'broadcast' (the Squeezelerator's buses) or
+    # 'systolic' (SCALE-Sim's skewed array); see socsim.dataflow.mapper
+    timing: ArrayTiming = ArrayTiming.BROADCAST
 
 
 @dataclass(frozen=True, kw_only=True)
 class GlobalBufferConfig:
+    component: ClassVar[Callable[..., Any]] = _Builds(
+        "socsim.components.global_buffer.GlobalBuffer"
+    )
+
     size_bytes: int = 131072  # capacity; a tile's loads wait until its working set fits
     words_per_cycle: int = 32  # bandwidth to the array; below the array's demand it stalls
     tile_fraction: float = 0.5  # share of the buffer one tile may hold (0.5: double buffering)
@@ -61,6 +101,8 @@ class GlobalBufferConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class DmaConfig:
+    component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.dma.Dma")
+
     channels: int = 2  # transfers in flight at once (loads and stores overlap with 2)
     queue_depth: int = 4  # descriptors queued per channel before the controller blocks
     setup_cycles: int = 16  # per descriptor, before its first byte moves
@@ -69,6 +111,8 @@ class DmaConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class DramConfig:
+    component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.dram.Dram")
+
     channels: int = 1  # independent channels; chunks of different transfers use them in parallel
     # Per channel, at the SoC clock (16 B at 500 MHz: 8 GB/s). A transfer also crosses the
     # interconnect, so raising this alone gains nothing beyond interconnect.bytes_per_cycle.
@@ -78,6 +122,8 @@ class DramConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class InterconnectConfig:
+    component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.interconnect.Interconnect")
+
     bytes_per_cycle: int = 16  # width of the shared path between the DMA engines and DRAM
     grant_bytes: int = 4096  # largest chunk one grant moves before others may be served
     arbitration: Arbitration = Arbitration.FIFO
@@ -85,6 +131,8 @@ class InterconnectConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class ControllerConfig:
+    component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.controller.Controller")
+
     layer_setup_cycles: int = 200  # firmware work to start a layer (program loops, addresses)
     command_cycles: int = 20  # firmware work per command (a DMA descriptor, an array start)
     prefetch_depth: int = 2  # tiles in flight: 2 loads tile i+1 while tile i computes
@@ -141,6 +189,7 @@ class SocConfig:
             weight_sparsity=pe.weight_sparsity,
             sparsity_mode=pe.sparsity_mode,
             compress_weights=pe.compress_weights,
+            timing=pe.timing,
         )
 
 
@@ -158,12 +207,15 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
 
 
 def _checked(where: str, name: str, value: Any, kind: Any) -> Any:
-    """One field's value, checked against its type and range (strings become enums)."""
-    options = get_args(kind)
-    if options:  # an optional field: `X | None`
+    """One field's value, checked against its type and range (strings become enums).
+
+    A type other than a number, a bool, a string or an enum (a user section's own field)
+    is left for its class to check.
+    """
+    if get_origin(kind) in (Union, types.UnionType):  # an optional field: `X | None`
         if value is None:
             return None
-        kind = next(k for k in options if k is not type(None))
+        kind = next(k for k in get_args(kind) if k is not type(None))
     if isinstance(kind, type) and issubclass(kind, StrEnum):
         try:
             return kind(value)
@@ -175,6 +227,8 @@ def _checked(where: str, name: str, value: Any, kind: Any) -> Any:
             raise ConfigError(
                 f"{where}={value!r}, expected {'true or false' if kind is bool else 'a string'}"
             )
+        return value
+    if kind not in (int, float):
         return value
     wrong_type = isinstance(value, bool) or not isinstance(
         value, int if kind is int else (int, float)
@@ -206,6 +260,11 @@ def validate(soc: SocConfig) -> None:
     _validate_section(soc, "")
     get_table(soc.energy.table)
     pe, glb = soc.pe_array, soc.global_buffer
+    if pe.dataflow is DataflowChoice.IS and pe.timing is not ArrayTiming.SYSTOLIC:
+        raise ConfigError(
+            f"pe_array.dataflow='is' with pe_array.timing={pe.timing.value!r}, expected "
+            "timing 'systolic' (input stationary runs on the systolic array only)"
+        )
     pe_bytes = pe.rows * pe.cols * pe.bytes_per_word
     if glb.size_bytes < pe_bytes:
         raise ConfigError(

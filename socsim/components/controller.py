@@ -24,14 +24,20 @@ def expand(mapping: LayerMapping) -> Iterator[Tile]:
 class Controller:
     """A processor sequencing one cluster: firmware time is real and serialises commands.
 
-    Protocol: `yield from controller.run_layer(frame, index, mapping)` returns when every
-    tile of the layer is computed and written back. Three stages run as SimPy processes:
-    load (reserve buffer space, DMA the inputs in), compute (start the array, wait) and
-    store (DMA the outputs out, free the space). At most `prefetch_depth` tiles are between
-    load and store at once, so with depth 2 tile i+1 loads while tile i computes. Each
-    command (a DMA descriptor, an array start) costs `command_cycles` on the processor and a
-    layer costs `layer_setup_cycles` before its first command. `blocked` says, per stage,
-    what it waits on, for the report when a simulation cannot finish.
+    Three stages run as SimPy processes: load (reserve buffer space, DMA the inputs in),
+    compute (start the array, wait) and store (DMA the outputs out, free the space). At
+    most `prefetch_depth` tiles are between load and store at once, so with depth 2 tile
+    i+1 loads while tile i computes. Each command (a DMA descriptor, an array start) costs
+    `command_cycles` on the processor and a layer costs `layer_setup_cycles` before its
+    first command.
+
+    Protocol (a replacement keeps the constructor `(env, scope, config, dma, buffer, array,
+    log)`, `scope` and `blocked`): `yield from controller.run_layer(frame, index, mapping)`
+    returns when every tile of the layer is computed and written back, every command tagged
+    (frame, layer index, tile number in `expand(mapping)` order). It logs its firmware work
+    (`setup`, `command`) on its scope, one interval at a time, and its stages' waits
+    (`wait_*`) on `<scope>.pipeline`. `blocked` says, per stage, what it waits on, for the
+    report when a simulation cannot finish.
     """
 
     def __init__(

@@ -27,10 +27,15 @@ class Descriptor:
 class Dma:
     """DMA engine with `channels` workers taking descriptors from a queue in order.
 
-    Protocol: the controller runs `descriptor = yield from dma.submit(...)`, which returns
+    Protocol (a replacement keeps the constructor `(env, scope, config, interconnect, log,
+    priority, bytes_per_word)`, `scope` and these members): the controller runs
+    `descriptor = yield from dma.submit(nbytes, write, frame, layer, tile)`, which returns
     once the descriptor is queued (it waits while the queue holds `queue_depth` descriptors
-    per channel), then waits on `descriptor.done`. Each worker pays `setup_cycles`,
-    then moves the bytes over the interconnect; the interval is logged on the DMA's scope.
+    per channel), then waits on `descriptor.done`. Each worker pays `setup_cycles`, then
+    moves the bytes with `interconnect.transfer` at its `priority`, and logs one row per
+    descriptor on its channel's scope (`soc.cluster0.dma.ch1`): action `load` (from DRAM)
+    or `store`, the descriptor's tag and the bytes it moved. Invariants hold the `load`
+    and `store` bytes of each tile to the mapping's and to what DRAM moved for it.
     """
 
     def __init__(

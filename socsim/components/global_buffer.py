@@ -12,11 +12,14 @@ from socsim.errors import SimulationError
 class GlobalBuffer:
     """A capacity of `size_bytes`, held as the free space of a SimPy container.
 
-    Protocol: `yield glb.reserve(n)` waits until `n` bytes are free and takes them;
-    `glb.free(n, since, tag)` returns them and logs the hold interval (action `hold`), so
-    occupancy at any instant is the sum of the holds that span it. A reservation larger
-    than the whole buffer could never be admitted and raises `SimulationError` at once.
-    The bandwidth to the array is part of the tile's compute cycles (see socsim.dataflow).
+    Protocol (a replacement keeps the constructor `(env, scope, config, log)`, `scope` and
+    these methods): `yield glb.reserve(n)` waits until `n` bytes are free and takes them;
+    `glb.free(n, since, tag)` returns them and logs the hold interval (action `hold`, from
+    `since`, when the space was granted, to now, with the bytes), so occupancy at any
+    instant is the sum of the holds that span it; invariants keep it within `size_bytes`
+    and never negative. A reservation larger than the whole buffer could never be admitted
+    and raises `SimulationError` at once. The bandwidth to the array is part of the tile's
+    compute cycles (see socsim.dataflow).
     """
 
     def __init__(

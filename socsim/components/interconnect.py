@@ -14,14 +14,17 @@ from socsim.components.eventlog import EventLog
 class Interconnect:
     """A bus of `bytes_per_cycle` shared by every DMA engine, granted a chunk at a time.
 
-    Protocol: `transfer` is a SimPy process; it returns when the last byte has landed. A
-    transfer first takes a DRAM channel, then a bus grant, and moves chunks of at most
-    `grant_bytes`, each taking the longer of its bus and DRAM time. At every chunk boundary
-    it hands both back if another master waits for either, and queues again for the rest;
-    while nobody waits it keeps them (the same timing as asking again, with fewer events).
-    After the last chunk the bus is free as soon as the bytes have crossed it, while the
-    channel finishes. One row is logged per uninterrupted run on the bus and on the channel.
-    Arbitration is FIFO, or by priority (lower value first) with `Arbitration.PRIORITY`.
+    Protocol (a replacement keeps the constructor `(env, scope, config, dram, log)`):
+    `yield from interconnect.transfer(...)` returns when the last byte has landed. A
+    transfer pays the DRAM latency, then takes a DRAM channel (`dram.acquire`), then a bus
+    grant, and moves chunks of at most `grant_bytes`, each taking the longer of its bus and
+    DRAM time. At every chunk boundary it hands both back if another master waits for the
+    bus or the DRAM wants the channel (`dram.contended`), and queues again for the rest;
+    otherwise it keeps them (the same timing as asking again, with fewer events). After the
+    last chunk the bus is free as soon as the bytes have crossed it, while the channel
+    finishes. Per uninterrupted run it logs one `read` or `write` row on its own scope (the
+    bus time) and has the DRAM log one on the channel (`dram.release`). Arbitration is
+    FIFO, or by priority (lower value first) with `Arbitration.PRIORITY`.
     """
 
     def __init__(
@@ -49,7 +52,12 @@ class Interconnect:
         tag: tuple[int, int, int],
         bytes_per_word: int,
     ) -> Generator[simpy.Event, object, None]:
-        """Moves `nbytes` between DRAM and a cluster (`write`: towards DRAM), chunk by chunk."""
+        """Moves `nbytes` between DRAM and a cluster (`write`: towards DRAM), chunk by chunk.
+
+        `burst_bytes` rounds each chunk's time up to whole bursts; `priority` orders waiting
+        masters under priority arbitration; `tag` is (frame, layer, tile) for the log;
+        `bytes_per_word` converts bytes to the DRAM words counted for energy.
+        """
         env, dram, log, bus = self.env, self.dram, self.log, self.bus
         bus_bw, grant = self.config.bytes_per_cycle, self.config.grant_bytes
         frame, layer, tile = tag
@@ -57,7 +65,7 @@ class Interconnect:
         yield env.timeout(dram.config.latency_cycles)
         remaining = nbytes
         while remaining > 0:
-            channel = yield dram.channels.get()
+            channel = yield from dram.acquire()
             request = bus.request(priority=priority) if self.prioritised else bus.request()
             yield request
             start, run = env.now, 0
@@ -75,22 +83,8 @@ class Interconnect:
                         yield env.timeout(dram_cycles - bus_cycles)
                     break
                 yield env.timeout(max(bus_cycles, dram_cycles))
-                if bus.queue or dram.channels.get_queue:
+                if bus.queue or dram.contended(channel):
                     bus.release(request)
                     log.add(start, env.now, self.scope, action, frame, layer, tile, run)
                     break
-            dram.channels.put(channel)
-            words = run // bytes_per_word
-            counts = (0, 0, 0, 0, 0, 0, 0, words) if write else (0, 0, 0, 0, 0, 0, words, 0)
-            log.add(
-                start,
-                env.now,
-                dram.channel_scopes[channel],
-                action,
-                frame,
-                layer,
-                tile,
-                run,
-                0,
-                counts,
-            )
+            dram.release(channel, start, write, tag, run, run // bytes_per_word)

@@ -20,10 +20,13 @@ def on_chip_counts(tile: Tile) -> tuple[int, ...]:
 class PeArray:
     """Runs one tile at a time for `tile.compute_cycles`.
 
-    Protocol: `yield from array.compute(tile, tag)` returns when the tile is done and logs a
-    `compute` row carrying the tile's MACs and its on-chip access counts. The cycles already
-    include folds, fill and drain, idle PEs and buffer-bandwidth stalls: the array never
-    re-derives what the mapping knows.
+    Protocol (a replacement keeps the constructor `(env, scope, config, log)`):
+    `yield from array.compute(tile, tag)` returns when the tile is done and logs one
+    `compute` row on the array's scope with the (frame, layer, tile) `tag`, the tile's MACs
+    and its on-chip access counts. One tile at a time: invariants hold the array to one
+    interval at once and each tile's MACs to the mapping's. The cycles already include
+    folds, fill and drain, idle PEs and buffer-bandwidth stalls: the array never re-derives
+    what the mapping knows.
     """
 
     def __init__(

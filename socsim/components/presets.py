@@ -22,6 +22,7 @@ from socsim.components.config import (
     SocConfig,
     with_overrides,
 )
+from socsim.components.scalesim_cfg import load_scalesim_cfg
 from socsim.errors import ConfigError
 
 
@@ -62,11 +63,14 @@ def get_preset(name: str) -> SocConfig:
 
 
 def load_soc(spec: str | os.PathLike | SocConfig) -> SocConfig:
-    """A `SocConfig` from a config, a preset name or a YAML file (`.yaml`/`.yml`)."""
+    """A `SocConfig` from a config, a preset name, a YAML file (`.yaml`/`.yml`) or a SCALE-Sim
+    config (`.cfg`, see `socsim.components.scalesim_cfg`)."""
     if isinstance(spec, SocConfig):
         return spec
     if str(spec).lower().endswith((".yaml", ".yml")):
         return load_yaml(spec)
+    if str(spec).lower().endswith(".cfg"):
+        return load_scalesim_cfg(spec)
     return get_preset(str(spec))
 
 

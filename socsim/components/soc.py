@@ -19,14 +19,18 @@ from socsim.workloads import Network
 
 
 class Soc:
-    """A built SoC, ready to run one workload."""
+    """A built SoC, ready to run one workload.
+
+    Each component is made by the class its config section names in `component` (see
+    `socsim.components.config`), so a user's class replaces socsim's without editing it.
+    """
 
     def __init__(self, config: SocConfig) -> None:
         self.config = config
         self.env = simpy.Environment()
         self.log = EventLog()
-        self.dram = Dram(self.env, "soc.dram", config.dram)
-        self.interconnect = Interconnect(
+        self.dram: Dram = config.dram.component(self.env, "soc.dram", config.dram, self.log)
+        self.interconnect: Interconnect = config.interconnect.component(
             self.env, "soc.interconnect", config.interconnect, self.dram, self.log
         )
         self.clusters = [

@@ -2,9 +2,10 @@
 
 `tile_work` prices one tile on the array, following the micro-architecture that the
 `socsim.dataflow.mapper` docstring describes (that text is the contract; this module and
-`socsim.dataflow.reference` both implement it, independently). Everything is integer
-arithmetic over fold kinds: a tile has at most a few kinds of fold (full, or short at an
-edge), so no Python loop runs over folds.
+`socsim.dataflow.reference` both implement the broadcast array, independently, and this
+module alone the systolic one, whose cycles mirror SCALE-Sim's and are tested against it).
+Everything is integer arithmetic over fold kinds: a tile has at most a few kinds of fold
+(full, or short at an edge), so no Python loop runs over folds.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from socsim.dataflow.types import AccessCounts, ArrayConfig, Dataflow, SparsityMode
+from socsim.dataflow.types import AccessCounts, ArrayConfig, ArrayTiming, Dataflow, SparsityMode
 
 
 class Shape(NamedTuple):
@@ -125,6 +126,8 @@ def tile_work(
         return Work(0, 0, 0, AccessCounts())
     if not shape.weighted:
         return _row_work(shape, array, groups, pixels)
+    if array.timing is ArrayTiming.SYSTOLIC:
+        return _systolic_work(array, dataflow, groups, filters, pixels, chunk)
     if dataflow is Dataflow.OS:
         return _os_work(array, groups, filters, pixels, chunk)
     return _ws_work(array, groups, filters, pixels, chunk)
@@ -213,6 +216,105 @@ def _ws_work(array: ArrayConfig, groups: int, filters: int, pixels: int, chunk: 
         mac=mac, rf_read=mac, rf_write=rf_write, noc=noc, glb_read=glb_read, glb_write=glb_write
     )
     return Work(cycles, cycles - ideal, folds, counts)
+
+
+# -- the systolic array (SCALE-Sim's model) --------------------------------------------------
+
+
+def _plane(dataflow: Dataflow, pixels: int, filters: int, reduction: int) -> tuple[int, int, int]:
+    """SCALE-Sim's (Sr, Sc, T): the operand-matrix dimensions on the array's rows, on its
+    columns, and streamed in time (scalesim/topology_utils.py, calc_spatio_temporal_params)."""
+    if dataflow is Dataflow.OS:
+        return pixels, filters, reduction
+    if dataflow is Dataflow.WS:
+        return reduction, filters, pixels
+    return reduction, pixels, filters
+
+
+def _fill(array: ArrayConfig, dataflow: Dataflow) -> int:
+    """Cycles a systolic fold takes beyond its T steps, however few PEs it uses.
+
+    SCALE-Sim pads every fold's demand matrices to the full array and skews them
+    (scalesim/compute/systolic_compute_{os,ws,is}.py, create_*_demand_mat and skew_matrix):
+    OS streams T steps, then C - 1 cycles for the last outputs to drain, skewed over R rows
+    (T + R + C - 2); WS and IS first load the stationary operand (R cycles), stream T, and
+    let the partial sums leave (C - 1), skewed over R rows (T + 2R + C - 2).
+    """
+    skew = array.rows + array.cols - 2
+    return skew if dataflow is Dataflow.OS else skew + array.rows
+
+
+def scalesim_compute_cycles(shape: Shape, array: ArrayConfig, dataflow: Dataflow) -> int:
+    """The compute cycles SCALE-Sim 3.0.0 reports for a layer: its folds of the whole layer.
+
+    Per group (SCALE-Sim runs each group, written as its own topology row, as a layer):
+    ceil(Sr / R) x ceil(Sc / C) folds of T + `_fill` cycles, less one, since SCALE-Sim
+    reports the 0-based index of the last cycle, not the count (its total is the largest
+    cycle an output is written in: scalesim/memory/double_buffered_scratchpad_mem.py,
+    service_memory_requests). No bias: SCALE-Sim's reduction is the filter window alone.
+    Its output is ceil((ifmap - filter + stride) / stride) a side, the ifmap padded
+    (scalesim/topology_utils.py, topo_calc_hyperparams): one more row (column) than the
+    layer has when the stride does not divide the padded ifmap less the filter, a window
+    that hangs off the edge. Layers SCALE-Sim does not model (pooling, add, concatenation)
+    give 0.
+    """
+    if not shape.weighted:
+        return 0
+
+    def out(ifmap: int, k: int) -> int:
+        return _ceil(ifmap - k + shape.stride, shape.stride)
+
+    pixels = out(shape.h_in + 2 * shape.pad_h, shape.k_h) * out(
+        shape.w_in + 2 * shape.pad_w, shape.k_w
+    )
+    reduction = shape.channels * shape.k_h * shape.k_w
+    sr, sc, t = _plane(dataflow, pixels, shape.filters, reduction)
+    folds = _ceil(sr, array.rows) * _ceil(sc, array.cols)
+    return shape.groups * (folds * (t + _fill(array, dataflow)) - 1)
+
+
+def _systolic_work(
+    array: ArrayConfig, dataflow: Dataflow, groups: int, filters: int, pixels: int, chunk: Chunk
+) -> Work:
+    """A tile on the systolic array: its folds back to back, as SCALE-Sim counts them.
+
+    The reduction is the chunk without the bias (as in SCALE-Sim); the bias is added by the
+    global buffer's write port. No stalls: each edge PE gets its word every cycle. Zero
+    weights are gated under GATE and SKIP alike (a systolic step serves a whole row or
+    column, so a zero skips nothing).
+    """
+    length = chunk.length
+    gated = 0 if array.sparsity_mode is SparsityMode.NONE else chunk.zeros
+    stored = length - (chunk.zeros if array.compress_weights else 0)  # weight words read
+    sr, sc, t = _plane(dataflow, pixels, filters, length)
+    row_folds, col_folds = _ceil(sr, array.rows), _ceil(sc, array.cols)
+    cycles = groups * row_folds * col_folds * (t + _fill(array, dataflow))
+    outputs = filters * pixels
+    pe_macs = outputs * (length - gated)
+    # Words that shift down through the rows of a fold, summed over the row folds: the
+    # stationary operand loading from the top (WS, IS), or the outputs draining (OS).
+    shifted = sum(n * r * (r + 1) // 2 for n, r in blocks(sr, array.rows))
+    if dataflow is Dataflow.OS:
+        reads = col_folds * pixels * length + row_folds * filters * stored
+        writes = outputs
+        rf_read, rf_write = pe_macs + outputs, pe_macs
+        noc = 2 * outputs * length + filters * shifted
+    elif dataflow is Dataflow.WS:
+        reads = col_folds * length * pixels + filters * stored
+        writes = row_folds * outputs
+        rf_read, rf_write = pe_macs, filters * length
+        noc = 2 * outputs * length + filters * shifted
+    else:
+        reads = length * pixels + col_folds * filters * stored
+        writes = row_folds * outputs
+        rf_read, rf_write = pe_macs, pixels * length
+        noc = 2 * outputs * length + pixels * shifted
+    counts = AccessCounts(
+        mac=groups * (pe_macs + outputs * chunk.first), rf_read=groups * rf_read,
+        rf_write=groups * rf_write, noc=groups * noc,
+        glb_read=groups * (reads + writes), glb_write=groups * writes,
+    )  # fmt: skip
+    return Work(cycles, 0, groups * row_folds * col_folds, counts)
 
 
 def _row_work(shape: Shape, array: ArrayConfig, channels: int, pixels: int) -> Work:

@@ -17,6 +17,11 @@ with an empty array and ends when its last result is in the GLB.
 
 The array
 ---------
+Two timing models (`ArrayConfig.timing`) share the tiling, the DMA and the tile sequence and
+differ only in the array's cycles and on-chip accesses for conv and fc layers: `broadcast`
+(the Squeezelerator, described from here to the pooling paragraph) and `systolic`
+(SCALE-Sim's array, in its own section below). One mapper serves both.
+
 `rows` x `cols` PEs. Each PE has a MAC unit and a register file (RF). Wires: one broadcast
 bus per row and one per column, fed by the GLB; a link from each PE to the one below it;
 and a read-out bus per column to the GLB's write port. The GLB delivers at most
@@ -68,7 +73,48 @@ column buses (D = active columns), and the PE compares or adds it into its RF (o
 count each, though no multiply). Window positions are steps (k_h x k_w), as are the
 operands of an add; average pooling sums, its 1 / (k_h k_w) scale left to the next layer.
 Timing as OS with one row. Concatenation is a DMA copy through the GLB: traffic, but no
-array cycles.
+array cycles. Both timing models run these layers this way.
+
+The systolic array
+------------------
+Timing `systolic` is the array SCALE-Sim models (version 3.0.0, stall-free): operands enter
+at the left and top edges, one word per edge PE per cycle (so the GLB's bandwidth and the RF
+size do not limit it), and move one PE per cycle to the right or down; skewing registers
+delay edge row (column) i by i cycles. A tile is the product of its ifmap operand matrix
+(pixels x reduction) and its filter matrix (reduction x filters), per group; the dataflow
+puts two of the three dimensions on the array, Sr on the rows and Sc on the columns, and
+streams the third in time, T steps:
+
+- OS: Sr = pixels, Sc = filters, T = reduction. Inputs flow right, weights down, each PE
+  accumulates one output; the outputs then shift down and leave at the bottom.
+- WS: Sr = reduction, Sc = filters, T = pixels. Weights load from the top, one per PE;
+  inputs flow right, partial sums flow down and leave at the bottom.
+- IS (systolic only): Sr = reduction, Sc = pixels, T = filters. Inputs load from the top,
+  one per PE; weights flow right, partial sums flow down.
+
+A fold is one R x C block (`rows` x `cols`) of the Sr x Sc plane: ceil(Sr / R) x
+ceil(Sc / C) folds, back to back, each draining before the next starts, and each taking,
+however few of its PEs are used, T + R + C - 2 cycles (OS: the stream, skewed over the rows,
+then the last outputs' drain) or T + 2R + C - 2 (WS, IS: R more to load the stationary
+operand). The reduction is the chunk without the bias, as SCALE-Sim has none: the GLB's
+write port adds the bias (one `mac`, no cycle). No stall cycles; zero weights are gated
+under GATE and SKIP alike (a step serves a whole row or column, so a zero skips nothing).
+
+A tiling that cuts the streamed dimension, or the array dimensions off fold boundaries,
+pays the fill and drain again. SCALE-Sim folds the whole layer whatever its buffers hold, so
+its count (`LayerMapping.scalesim_compute_cycles`) equals a layer's `cycles` less one per
+group (SCALE-Sim reports the index of the last cycle) only when the tiles keep its folds
+whole and the stride divides the padded input less the filter (else SCALE-Sim computes one
+more output row or column).
+
+Counts: `mac` as above. `rf_read`/`rf_write`: OS as broadcast OS (the accumulator); WS and
+IS read the stationary word per MAC and write it once per load. `noc`: one per word
+entering a PE (from the edge or a neighbour) or leaving the array: each streamed word
+passes the fold's active PEs along its row or column, and the stationary operand (WS, IS)
+or the results (OS) shift through the rows above (below) them. `glb_read`: the words the
+edge PEs read (SCALE-Sim's SRAM reads), plus one per result written (the bias on a first
+write, the partial sum after). `glb_write`: one per result leaving the array (under WS and
+IS, the partial sums of every row fold).
 
 Weight sparsity
 ---------------
@@ -134,8 +180,19 @@ def map_layer(layer: Layer, array: ArrayConfig, dataflow: Dataflow | str) -> Lay
     try:
         dataflow = Dataflow(dataflow)
     except ValueError:
-        raise ConfigError(f"dataflow={dataflow!r}, expected 'os' or 'ws'") from None
+        raise ConfigError(f"dataflow={dataflow!r}, expected {_runs(array)}") from None
+    if dataflow not in array.timing.dataflows:
+        raise ConfigError(
+            f"dataflow={dataflow.value!r}, expected {_runs(array)} on a {array.timing.value} "
+            "array (input stationary needs timing='systolic')"
+        )
     return _map(layer, array, dataflow)[0]
+
+
+def _runs(array: ArrayConfig) -> str:
+    """The dataflows `array` runs, for an error message: 'os' or 'ws'."""
+    runs = [repr(d.value) for d in array.timing.dataflows]
+    return ", ".join(runs[:-1]) + " or " + runs[-1]
 
 
 def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> tuple[LayerMapping, float]:
@@ -166,15 +223,16 @@ def clear_cache() -> None:
 
 
 def choose_dataflow(layer: Layer, array: ArrayConfig, objective: str = "cycles") -> LayerMapping:
-    """The better of OS and WS for `layer`: by cycles (ties: energy) or by energy (ties: cycles).
+    """The best dataflow the array runs for `layer` (OS and WS; IS too when systolic): by
+    cycles (ties: energy) or by energy (ties: cycles).
 
     Energy is the Eyeriss table of `socsim.energy` applied to the mapping's access counts.
-    A full tie keeps OS.
+    A full tie keeps the first of OS, WS, IS.
     """
     if objective not in ("cycles", "energy"):
         raise ConfigError(f"objective={objective!r}, expected 'cycles' or 'energy'")
     best, best_key = None, None
-    for dataflow in Dataflow:
+    for dataflow in array.timing.dataflows:
         m, energy = _map(layer, array, dataflow)
         key = (m.cycles, energy) if objective == "cycles" else (energy, m.cycles)
         if best_key is None or key < best_key:

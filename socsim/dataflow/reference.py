@@ -21,7 +21,15 @@ from typing import Any
 
 import numpy as np
 
-from socsim.dataflow.types import AccessCounts, ArrayConfig, Dataflow, SparsityMode, TilePlan
+from socsim.dataflow.types import (
+    AccessCounts,
+    ArrayConfig,
+    ArrayTiming,
+    Dataflow,
+    SparsityMode,
+    TilePlan,
+)
+from socsim.errors import ConfigError
 from socsim.workloads import Layer, Op
 
 
@@ -67,8 +75,14 @@ def simulate(
     """Run `layer` tile by tile as `plan` orders it; return outputs, cycles and counts.
 
     `inputs` is the input tensor (c, h, w), or a list of them for an add; `weights` are
-    (c_out, c_in / groups, k_h, k_w) and `bias` (c_out,) for conv and fc.
+    (c_out, c_in / groups, k_h, k_w) and `bias` (c_out,) for conv and fc. Only the broadcast
+    array is simulated; a systolic `array` raises `ConfigError`.
     """
+    if array.timing is not ArrayTiming.BROADCAST:
+        raise ConfigError(
+            f"timing={array.timing.value!r}, expected 'broadcast': the reference simulates "
+            "the broadcast array only"
+        )
     return _Machine(layer, array, dataflow, plan, inputs, weights, bias).run()
 
 

@@ -16,6 +16,21 @@ class Dataflow(StrEnum):
 
     OS = "os"  # output stationary: each PE accumulates one output
     WS = "ws"  # weight stationary: each PE holds one weight
+    IS = "is"  # input stationary: each PE holds one input (systolic timing only)
+
+
+class ArrayTiming(StrEnum):
+    """How the PE array moves operands, and so how its cycles are counted (see `mapper`)."""
+
+    BROADCAST = "broadcast"  # row and column buses from the buffer (the Squeezelerator)
+    SYSTOLIC = "systolic"  # operands hop PE to PE from the edges, skewed (SCALE-Sim's array)
+
+    @property
+    def dataflows(self) -> tuple[Dataflow, ...]:
+        """The dataflows this array runs: input stationary only on the systolic one."""
+        if self is ArrayTiming.BROADCAST:
+            return (Dataflow.OS, Dataflow.WS)
+        return tuple(Dataflow)
 
 
 class SparsityMode(StrEnum):
@@ -42,6 +57,10 @@ class ArrayConfig:
     weight_sparsity: float = 0.0  # fraction of weights that are zero
     sparsity_mode: SparsityMode = SparsityMode.NONE
     compress_weights: bool = False  # zero weights are not stored or moved (DRAM and GLB traffic)
+    # broadcast: the Squeezelerator's buses; systolic: SCALE-Sim's skewed array, whose edge
+    # PEs each read one word per cycle, so `glb_words_per_cycle` and `rf_words` do not change
+    # its cycles on conv and fc layers (pooling and add run as on broadcast). See `mapper`.
+    timing: ArrayTiming = ArrayTiming.BROADCAST
 
     def __post_init__(self) -> None:
         for name in (
@@ -63,6 +82,12 @@ class ArrayConfig:
                 f"weight_sparsity={self.weight_sparsity!r}, expected a number in [0, 1)"
             )
         object.__setattr__(self, "sparsity_mode", SparsityMode(self.sparsity_mode))
+        try:
+            object.__setattr__(self, "timing", ArrayTiming(self.timing))
+        except ValueError:
+            raise ConfigError(
+                f"pe_array.timing={self.timing!r}, expected 'broadcast' or 'systolic'"
+            ) from None
 
     @property
     def pes(self) -> int:
@@ -228,3 +253,21 @@ class LayerMapping:
     def utilization(self) -> float:
         """MACs / (cycles x PEs): the share of the array's peak the layer achieves."""
         return self.macs / (self.cycles * self.array.pes) if self.cycles else 0.0
+
+    @property
+    def scalesim_compute_cycles(self) -> int:
+        """The compute cycles SCALE-Sim 3.0.0 reports for this layer on an array of this size
+        with this dataflow (its COMPUTE_REPORT's Total Cycles less Stall Cycles), exactly.
+
+        SCALE-Sim folds the whole layer at once, whatever its buffers hold; with systolic
+        timing this is `cycles` less one per group when the tiles keep SCALE-Sim's folds
+        whole, and less than `cycles` by the extra fill and drain when the buffer makes the
+        tiling cut them. A stride that does not divide the padded input less the filter
+        gives SCALE-Sim one more output row or column than the layer has (see
+        `socsim.dataflow.array.scalesim_compute_cycles`). 0 for the layers SCALE-Sim does
+        not model (pooling, add, concatenation).
+        """
+        from socsim.dataflow.array import scalesim_compute_cycles
+        from socsim.dataflow.tiling import shape_of
+
+        return scalesim_compute_cycles(shape_of(self.layer), self.array, self.dataflow)

@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from socsim import simulate
 from socsim.components.config import Partition
-from socsim.testing import check_invariants, networks, soc_configs
+from socsim.testing import check_invariants, layers, networks, soc_configs
+from socsim.workloads import INPUT, Network, Op
 
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 frames = st.integers(1, 3)
@@ -20,6 +21,16 @@ rates = st.sampled_from([None, 2e6, 2e7])  # bursts, and streams that do and do 
 @given(networks(), soc_configs(), frames, rates)
 def test_every_run_satisfies_the_invariants(network, soc, count, fps):
     check_invariants(simulate(network, soc, frames=count, arrival=fps))
+
+
+@SETTINGS
+@given(layers(), soc_configs(max_clusters=2))
+def test_every_kind_of_layer_runs_alone_within_the_invariants(layer, soc):
+    operands = len(layer.inputs)  # add and concat read the network input that many times
+    channels = layer.c_in // operands if layer.op is Op.CONCAT else layer.c_in
+    alone = replace(layer, inputs=(INPUT,) * operands)
+    network = Network("alone", (channels, layer.h_in, layer.w_in), (alone,))
+    check_invariants(simulate(network, soc))
 
 
 @SETTINGS
