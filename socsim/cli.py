@@ -14,7 +14,6 @@ import inspect
 import json
 import logging
 import os
-import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -33,6 +32,7 @@ from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
 from socsim.explore.codesign import codesign_report
 from socsim.explore.spec import FIRST_BLOCKS
 from socsim.explore.sweep import sweep_report
+from socsim.report.files import atomic_directory
 from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
 from socsim.simulation import simulate
 from socsim.workloads.load import load_network
@@ -239,29 +239,11 @@ def _number(value: Any) -> str:
 
 
 def _write_run(out: Path, result: Any) -> None:
-    """Writes the run's files into a temporary sibling directory, then renames it to `out`.
-
-    An existing `out` directory is replaced only once every file is written.
-    """
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out={str(out)!r} is a file, expected a directory path")
-    try:
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    except OSError as err:
-        raise ConfigError(_out_error(out, err)) from None
-    try:
+    """Writes the run's events, layers and summary into `out`, all or nothing."""
+    with atomic_directory(out) as tmp:
         result.events.to_parquet(tmp / "events.parquet", index=False)
         result.layers.to_csv(tmp / "layers.csv")
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
-        os.chmod(tmp, 0o777 & ~_umask())
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException as err:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if isinstance(err, OSError):
-            raise ConfigError(_out_error(out, err)) from None
-        raise
 
 
 _EXECUTOR_ARGUMENTS = (

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import base64
 import html
-import shutil
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from socsim.errors import ConfigError
+from socsim.report.files import atomic_directory
 from socsim.simulation import Result, simulate
 
 # Gholami et al., "SqueezeNext: Hardware-Aware Neural Network Design", CVPR-W 2018,
@@ -251,29 +249,13 @@ def figures(reproduction: Reproduction, out: Path) -> dict[str, Path]:
 
 def write_report(reproduction: Reproduction, out: Path) -> None:
     """Writes comparison.csv, fidelity.csv, report.md, the figures and a self-contained
-    report.html into `out`, through a temporary sibling directory: all or nothing."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise ConfigError(f"--out={str(out)!r} is a file, expected a directory path")
-    try:
-        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
-    except OSError as error:
-        raise ConfigError(
-            f"--out={str(out)!r}: {error.strerror}, expected a writable path"
-        ) from None
-    try:
+    report.html into `out`, all or nothing."""
+    with atomic_directory(out) as tmp:
         reproduction.table.to_csv(tmp / "comparison.csv", index=False)
         reproduction.fidelity.to_csv(tmp / "fidelity.csv")
         (tmp / "report.md").write_text(render_text(reproduction, markdown=True))
         made = figures(reproduction, tmp)
         (tmp / "report.html").write_text(_html(reproduction, made))
-        tmp.chmod(0o755)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _html(reproduction: Reproduction, made: dict[str, Path]) -> str:
