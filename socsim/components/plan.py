@@ -65,25 +65,16 @@ def split_channels(layer: Layer, parts: int) -> tuple[Layer | None, ...]:
     A grouped conv is split by whole groups (depthwise: by channels), an ungrouped one by
     filters, a layer without weights by channels. A part with nothing to do is None.
     """
-    unit_in, unit_out, units = layer.c_in, layer.c_out, 1
     if layer.has_weights and layer.groups > 1:
+        per_in, per_out = layer.c_in // layer.groups, layer.c_out // layer.groups
+
+        def part(n: int) -> Layer:
+            return replace(layer, c_in=n * per_in, c_out=n * per_out, groups=n)
+
         units = layer.groups
-        unit_in, unit_out = layer.c_in // units, layer.c_out // units
     elif layer.has_weights:
-        units, unit_out = layer.c_out, 1
+        units, part = layer.c_out, lambda n: replace(layer, c_out=n)
     else:
-        units, unit_in = layer.c_in, 1
-    shares = [units // parts + (1 if i < units % parts else 0) for i in range(parts)]
-    result: list[Layer | None] = []
-    for share in shares:
-        if not share:
-            result.append(None)
-        elif layer.has_weights and layer.groups > 1:
-            result.append(
-                replace(layer, c_in=share * unit_in, c_out=share * unit_out, groups=share)
-            )
-        elif layer.has_weights:
-            result.append(replace(layer, c_out=share))
-        else:
-            result.append(replace(layer, c_in=share * unit_in))
-    return tuple(result)
+        units, part = layer.c_in, lambda n: replace(layer, c_in=n)
+    shares = (units // parts + (1 if i < units % parts else 0) for i in range(parts))
+    return tuple(part(n) if n else None for n in shares)
