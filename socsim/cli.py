@@ -15,10 +15,8 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
@@ -31,8 +29,9 @@ from socsim.explore import Executor, ResultStore, codesign, load_spec, make_exec
 from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
 from socsim.explore.codesign import codesign_report
 from socsim.explore.spec import FIRST_BLOCKS
+from socsim.explore.store import PARTS
 from socsim.explore.sweep import sweep_report
-from socsim.report.files import atomic_directory
+from socsim.outputs import OutputDir, write_file
 from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
 from socsim.simulation import simulate
 from socsim.workloads.load import load_network
@@ -43,6 +42,10 @@ from socsim.workloads.zoo import get_network, model_names
 
 EXIT_ERROR = 2  # a SocsimError or a usage error
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
+FORCE_HELP = (
+    "write into DIR although it holds other files; socsim's own earlier files there are "
+    "replaced, no other file is ever touched"
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ def models(args: argparse.Namespace) -> int:
     for name in model_names():
         network = get_network(name)
         rows.append([name, f"{network.macs / 1e6:.1f}", f"{network.params / 1e6:.2f}"])
-    _emit(_align(rows, right={1, 2}), None)
+    _emit(_align(rows, right={1, 2}))
     return 0
 
 
@@ -136,7 +139,8 @@ LAYER_FORMATS: dict[str, Callable[[Network], str]] = {
         "header line; json: a list of objects, one per layer; scalesim: a SCALE-Sim topology "
         "of the conv and fc layers; onnx: an ONNX model with random weights (needs --out)"),
     arg("--out", metavar="FILE",
-        help="write to FILE instead of standard output; FILE is replaced whole or not at all"),
+        help="write to FILE instead of standard output, whole or not at all"),
+    arg("--force", action="store_true", help="replace FILE if it exists"),
     arg("--skip-unsupported", action="store_true",
         help="count the ONNX nodes socsim cannot model as free (with a warning) instead of "
         "stopping"),
@@ -151,9 +155,11 @@ def layers(args: argparse.Namespace) -> int:
         raise ConfigError("--format onnx writes a binary file, expected --out FILE")
     network = load_network(args.network, skip_unsupported=args.skip_unsupported)
     if args.format == "onnx":
-        _write_atomically(Path(args.out), to_onnx(network).SerializeToString())
+        write_file(args.out, to_onnx(network).SerializeToString(), force=args.force)
+    elif args.out is not None:
+        write_file(args.out, LAYER_FORMATS[args.format](network), force=args.force)
     else:
-        _emit(LAYER_FORMATS[args.format](network), args.out)
+        _emit(LAYER_FORMATS[args.format](network))
     return 0
 
 
@@ -171,7 +177,7 @@ def presets(args: argparse.Namespace) -> int:
             f"{soc.global_buffer.size_bytes // 1024} KiB buffer", f"{soc.clusters} cluster(s)",
             f"{soc.clock_hz / 1e6:g} MHz",
         ])  # fmt: skip
-    _emit(_align(rows, right=set()), None)
+    _emit(_align(rows, right=set()))
     return 0
 
 
@@ -197,7 +203,9 @@ def presets(args: argparse.Namespace) -> int:
     arg("--format", choices=["table", "json"], default="table",
         help="table: aligned summary (default); json: the summary as one JSON object"),
     arg("--out", metavar="DIR",
-        help="also write events.parquet, layers.csv and summary.json to DIR, all or nothing"),
+        help="also write events.parquet, layers.csv and summary.json to DIR, all or nothing; "
+        "DIR must be new, empty or an earlier 'socsim run' output"),
+    arg("--force", action="store_true", help=FORCE_HELP),
 )  # fmt: skip
 def run(args: argparse.Namespace) -> int:
     """Simulate MODEL_OR_FILE on an SoC and print the summary.
@@ -206,17 +214,18 @@ def run(args: argparse.Namespace) -> int:
     follow from the SoC clock; latencies are in seconds; energy is per level in the energy
     table's unit (the SqueezeNext paper's normalised units by default: one MAC = 1).
     """
+    output = OutputDir(args.out, "run", force=args.force) if args.out else None
     soc = load_soc(args.soc)
     overrides = {"clusters": args.clusters, "partition": args.partition}
     soc = with_overrides(soc, {k: v for k, v in overrides.items() if v is not None})
     network = load_network(args.network, skip_unsupported=args.skip_unsupported)
     result = simulate(network, soc, frames=args.frames, arrival=args.fps)
-    if args.out:
-        _write_run(Path(args.out), result)
+    if output:
+        _write_run(output, result)
     if args.format == "json":
-        _emit(json.dumps(result.summary, indent=2) + "\n", None)
+        _emit(json.dumps(result.summary, indent=2) + "\n")
     else:
-        _emit(_summary_table(result.summary), None)
+        _emit(_summary_table(result.summary))
     return 0
 
 
@@ -238,9 +247,9 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def _write_run(out: Path, result: Any) -> None:
-    """Writes the run's events, layers and summary into `out`, all or nothing."""
-    with atomic_directory(out) as tmp:
+def _write_run(output: OutputDir, result: Any) -> None:
+    """Writes the run's events, layers and summary into `output`, all or nothing."""
+    with output.write() as tmp:
         result.events.to_parquet(tmp / "events.parquet", index=False)
         result.layers.to_csv(tmp / "layers.csv")
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
@@ -274,7 +283,8 @@ def _executor(args: argparse.Namespace) -> Executor:
         "dotted config paths (see examples/sweep_*.yaml)"),
     arg("--out", required=True, metavar="DIR",
         help="the dataset: DIR/parts/*.parquet (one row per point), DIR/spec.yaml, "
-        "DIR/pareto.csv and DIR/pareto.png"),
+        "DIR/pareto.csv and DIR/pareto.png; DIR must be new, empty or a sweep's dataset"),
+    arg("--force", action="store_true", help=FORCE_HELP),
     *_EXECUTOR_ARGUMENTS,
     arg("--retry-errors", action="store_true",
         help="also rerun the points DIR records as failed"),
@@ -293,9 +303,10 @@ def sweep_command(args: argparse.Namespace) -> int:
     spec = load_spec(args.spec)
     with _executor(args) as executor:
         result = sweep(
-            spec, args.out, executor=executor, retry_errors=args.retry_errors, progress=None
-        )
-    _emit(sweep_report(result), None)
+            spec, args.out, executor=executor, retry_errors=args.retry_errors, progress=None,
+            force=args.force,
+        )  # fmt: skip
+    _emit(sweep_report(result))
     if len(result.errors):
         print(f"socsim: warning: {len(result.errors)} points failed; their rows have the "
               "error (rerun with --retry-errors)", file=sys.stderr)  # fmt: skip
@@ -331,7 +342,9 @@ def _count(text: str) -> float:
         help="first-block styles to search (default projection, as in v5)"),
     arg("--top", type=int, default=10, metavar="N", help="designs to print (default 10)"),
     arg("--out", metavar="DIR",
-        help="keep every result in a sweep dataset in DIR; rerunning resumes from it"),
+        help="keep every result in a dataset in DIR; rerunning resumes from it; DIR must be "
+        "new, empty or an earlier codesign's dataset"),
+    arg("--force", action="store_true", help=FORCE_HELP),
     *_EXECUTOR_ARGUMENTS,
 )  # fmt: skip
 def codesign_command(args: argparse.Namespace) -> int:
@@ -345,14 +358,17 @@ def codesign_command(args: argparse.Namespace) -> int:
     if args.top < 1:
         raise ConfigError(f"--top={args.top}, expected a positive integer")
     soc = load_soc(args.soc)
-    store = ResultStore(args.out) if args.out else None
+    store = None
+    if args.out:
+        OutputDir(args.out, "codesign", force=args.force).claim([PARTS])
+        store = ResultStore(args.out)
     with _executor(args) as executor:
         result = codesign(
             soc, blocks=args.blocks, objective=args.objective, max_params=args.max_params,
             conv1_ks=args.conv1_k, widths=args.width, first_blocks=args.first_block,
             executor=executor, store=store, progress=None,
         )  # fmt: skip
-    _emit(f"codesign on {soc.name}: " + codesign_report(result, args.top), None)
+    _emit(f"codesign on {soc.name}: " + codesign_report(result, args.top))
     return 0
 
 
@@ -363,7 +379,9 @@ def codesign_command(args: argparse.Namespace) -> int:
         help="table: aligned text (default); csv: one row per network, simulated beside "
         "paper values; markdown: tables for a report"),
     arg("--out", metavar="DIR",
-        help="also write the tables, the figures and report.html to DIR, all or nothing"),
+        help="also write the tables, the figures and report.html to DIR, all or nothing; "
+        "DIR must be new, empty or an earlier 'socsim paper' output"),
+    arg("--force", action="store_true", help=FORCE_HELP),
     arg("--workers", type=int, default=2, metavar="N",
         help="simulate in N processes (default 2)"),
 )  # fmt: skip
@@ -378,14 +396,15 @@ def paper(args: argparse.Namespace) -> int:
     """
     if args.workers < 1:
         raise ConfigError(f"--workers={args.workers}, expected a positive integer")
+    output = OutputDir(args.out, "paper", force=args.force) if args.out else None
     with tqdm(total=2 * len(TABLE3), desc="simulating", unit="run", file=sys.stderr) as bar:
         reproduction = reproduce(args.workers, lambda done, total: bar.update(done - bar.n))
-    if args.out:
-        write_report(reproduction, Path(args.out))
+    if output:
+        write_report(reproduction, output)
     if args.format == "csv":
-        _emit(reproduction.table[COLUMNS].to_csv(index=False), None)
+        _emit(reproduction.table[COLUMNS].to_csv(index=False))
     else:
-        _emit(render_text(reproduction, markdown=args.format == "markdown"), None)
+        _emit(render_text(reproduction, markdown=args.format == "markdown"))
     return 0
 
 
@@ -405,40 +424,8 @@ def _align(rows: list[list[str]], right: set[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _emit(text: str, out: str | None) -> None:
-    """Write `text` to standard output, or atomically to the file `out`."""
-    if out is None:
-        sys.stdout.write(text)
-    else:
-        _write_atomically(Path(out), text)
-
-
-def _write_atomically(path: Path, text: str | bytes) -> None:
-    """Write through a temporary file in the same directory, so `path` is never half-written."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as err:
-        raise ConfigError(_out_error(path, err)) from None
-    try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(text.encode("utf-8") if isinstance(text, str) else text)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, path)
-    except BaseException as err:
-        os.unlink(tmp)
-        if isinstance(err, OSError):
-            raise ConfigError(_out_error(path, err)) from None
-        raise
-
-
-def _out_error(path: Path, err: OSError) -> str:
-    return f"--out={str(path)!r}: {err.strerror or err}, expected a writable file path"
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
+def _emit(text: str) -> None:
+    sys.stdout.write(text)
 
 
 # -- parser and entry point -----------------------------------------------------------------

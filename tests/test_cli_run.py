@@ -41,7 +41,12 @@ def test_a_stream_reports_latency_and_throughput(capsys):
 def test_out_writes_events_layers_and_summary(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "TinyDarknet", "--out", str(out)]) == 0
-    assert sorted(p.name for p in out.iterdir()) == ["events.parquet", "layers.csv", "summary.json"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        ".socsim-manifest.json",
+        "events.parquet",
+        "layers.csv",
+        "summary.json",
+    ]
     events = pd.read_parquet(out / "events.parquet")
     summary = json.loads((out / "summary.json").read_text())
     assert events["macs"].sum() == summary["macs"]

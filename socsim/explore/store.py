@@ -9,9 +9,7 @@ and keeps one row per point id: its ok row if it has one, else the latest.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -22,7 +20,9 @@ import pandas as pd
 
 from socsim.errors import ConfigError
 from socsim.explore.evaluate import rows_frame
+from socsim.outputs import replace_file
 
+PARTS = "parts"  # the folder of parts, inside the dataset
 PART_GLOB = "part-*.parquet"
 
 
@@ -31,7 +31,7 @@ class ResultStore:
 
     def __init__(self, root: str | os.PathLike) -> None:
         self.root = Path(root)
-        self.parts = self.root / "parts"
+        self.parts = self.root / PARTS
 
     def part_files(self) -> list[Path]:
         return sorted(self.parts.glob(PART_GLOB))
@@ -92,29 +92,12 @@ class ResultStore:
             ) from None
 
     def _replace(self, path: Path, mode: str, write: Callable[[IO[Any]], Any]) -> None:
-        """Writes a temporary sibling, syncs it to disk, then renames it to `path`."""
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
-            with os.fdopen(fd, mode) as stream:
-                write(stream)
-                stream.flush()
-                os.fsync(stream.fileno())
-            os.chmod(tmp, 0o644)  # mkstemp makes the file private; results are for sharing
-            os.replace(tmp, path)
-        except BaseException as error:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            if isinstance(error, OSError):
-                raise ConfigError(
-                    f"{path}: {error.strerror or error}, expected a writable file"
-                ) from None
-            raise
-        if hasattr(os, "O_DIRECTORY"):  # make the rename itself durable (POSIX)
-            dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            replace_file(path, write, mode)
+        except OSError as error:
+            raise ConfigError(
+                f"{path}: {error.strerror or error}, expected a writable file"
+            ) from None
 
 
 class PartWriter:

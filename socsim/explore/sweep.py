@@ -16,7 +16,10 @@ from socsim.explore.evaluate import CONFIG_SCHEMA, rows_frame
 from socsim.explore.executors import Executor, make_executor, run_chunks
 from socsim.explore.pareto import pareto, pareto_figure
 from socsim.explore.spec import DesignPoint, SweepSpec, load_spec
-from socsim.explore.store import PartWriter, ResultStore
+from socsim.explore.store import PARTS, PartWriter, ResultStore
+from socsim.outputs import OutputDir
+
+SWEEP_FILES = ("spec.yaml", PARTS, "pareto.csv", "pareto.png")  # what a sweep's folder holds
 
 logger = logging.getLogger(__name__)
 
@@ -111,15 +114,18 @@ def sweep(
     progress: bool | None = False,
     batch_rows: int = 64,
     batch_seconds: float = 10.0,
+    force: bool = False,
 ) -> SweepResult:
     """Runs a sweep spec (or spec file) into the dataset in directory `out`.
 
     Writes ``out/spec.yaml`` (the spec), ``out/parts/`` (the rows; see `ResultStore`) and
     the Pareto front in (time, energy, parameters) as ``out/pareto.csv`` and
     ``out/pareto.png``. Rerunning computes only the points missing from `out` (see
-    `run_points` for the other arguments).
+    `run_points` for the other arguments). `out` must be new, empty or a sweep's dataset,
+    or with `force` hold no foreign file of those names (see `socsim.outputs`).
     """
     spec = spec if isinstance(spec, SweepSpec) else load_spec(spec)
+    OutputDir(out, "sweep", force=force).claim(SWEEP_FILES)
     store = ResultStore(out)
     store.write_file("spec.yaml", lambda stream: stream.write(spec.text))
     result = run_points(

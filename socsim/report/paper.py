@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import html
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from socsim.report.files import atomic_directory
+from socsim.outputs import OutputDir
 from socsim.simulation import Result, simulate
 
 # Gholami et al., "SqueezeNext: Hardware-Aware Neural Network Design", CVPR-W 2018,
@@ -247,10 +248,11 @@ def figures(reproduction: Reproduction, out: Path) -> dict[str, Path]:
     return made
 
 
-def write_report(reproduction: Reproduction, out: Path) -> None:
+def write_report(reproduction: Reproduction, out: OutputDir | str | os.PathLike) -> None:
     """Writes comparison.csv, fidelity.csv, report.md, the figures and a self-contained
-    report.html into `out`, all or nothing."""
-    with atomic_directory(out) as tmp:
+    report.html into the folder `out`, all or nothing (see `socsim.outputs` for which
+    folders it may write into)."""
+    with OutputDir.of(out, "paper").write() as tmp:
         reproduction.table.to_csv(tmp / "comparison.csv", index=False)
         reproduction.fidelity.to_csv(tmp / "fidelity.csv")
         (tmp / "report.md").write_text(render_text(reproduction, markdown=True))

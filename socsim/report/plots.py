@@ -26,6 +26,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from socsim.energy import LEVELS
 from socsim.errors import ConfigError
+from socsim.outputs import replace_file
 from socsim.report.breakdown import stage_label, stage_summary
 from socsim.report.summary import STALL_CAUSES
 
@@ -81,8 +82,10 @@ def _energy_unit(unit: str) -> str:
 
 
 def _save(fig: Figure, path: str | os.PathLike) -> Path:
+    """Saves `fig` whole or not at all, in the format its suffix names (png by default)."""
     path = Path(path)
-    fig.savefig(path, bbox_inches="tight")
+    kind = path.suffix[1:].lower() or "png"
+    replace_file(path, lambda stream: fig.savefig(stream, format=kind, bbox_inches="tight"))
     return path
 
 

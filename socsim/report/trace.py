@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from socsim.outputs import replace_file
+
 if TYPE_CHECKING:  # socsim.simulation imports this package: no cycle at run time
     from socsim.simulation import Result
 
@@ -135,8 +137,9 @@ def _occupancy(
 
 
 def write_chrome_trace(result: Result, path: str | os.PathLike) -> Path:
-    """Writes `to_chrome_trace(result)` as compact JSON to `path`; returns the path."""
+    """Writes `to_chrome_trace(result)` as compact JSON to `path`, whole or not at all;
+    returns the path."""
     path = Path(path)
     # json.dumps runs in C; json.dump to a file streams through the pure-Python encoder.
-    path.write_text(json.dumps(to_chrome_trace(result), separators=(",", ":")))
+    replace_file(path, json.dumps(to_chrome_trace(result), separators=(",", ":")).encode())
     return path
