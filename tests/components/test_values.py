@@ -1,0 +1,209 @@
+"""Exact event logs of hand-made tiles on a SoC where nothing divides evenly.
+
+Unlike `test_timing.py`, firmware costs are non-zero and no size divides a burst, a grant or
+a bandwidth, so every rounding and every firmware command shows in the cycles:
+
+- DRAM: latency 7, 6 B/cycle, one channel; bus: 9 B/cycle, grants of 60 B (200 B in the
+  single-chunk case); DMA: 2 channels, setup 3, bursts of 20 B; controller: layer setup 11,
+  4 per command (each DMA descriptor and each array start).
+- The tile loads 150 B, computes for 37 cycles and stores 70 B (2 B words: 75 and 35).
+
+A chunk of `c` bytes moves ceil(c / 20) bursts; the bus takes ceil(20 x bursts / 9) cycles
+of it and DRAM ceil(20 x bursts / 6). A chunk before the last holds both for the longer of
+the two; after the last one the bus is free once its bytes crossed, DRAM a little later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import simpy
+
+from socsim.components.config import (
+    ControllerConfig,
+    DmaConfig,
+    DramConfig,
+    InterconnectConfig,
+    Partition,
+    SocConfig,
+)
+from socsim.components.dram import Dram
+from socsim.components.eventlog import EventLog
+from socsim.components.soc import Soc
+from socsim.dataflow import AccessCounts, Dataflow, LayerMapping, Tile
+from socsim.workloads import NetworkBuilder
+
+ONE_CHUNK = SocConfig(
+    dram=DramConfig(latency_cycles=7, bytes_per_cycle=6),
+    interconnect=InterconnectConfig(bytes_per_cycle=9, grant_bytes=200),
+    dma=DmaConfig(channels=2, setup_cycles=3, burst_bytes=20),
+    controller=ControllerConfig(layer_setup_cycles=11, command_cycles=4),
+)
+CHUNKED = replace(ONE_CHUNK, interconnect=replace(ONE_CHUNK.interconnect, grant_bytes=60))
+TWO_CLUSTERS = replace(CHUNKED, clusters=2, partition=Partition.FRAMES)
+COUNTS = AccessCounts(mac=10, rf_read=3, rf_write=5, noc=7, glb_read=11, glb_write=13)
+TILE = Tile(
+    repeat=1,
+    ifmap_bytes=150,
+    weight_bytes=0,
+    psum_in_bytes=0,
+    out_bytes=70,
+    compute_cycles=37,
+    macs=10,
+    glb_bytes=400,
+    counts=COUNTS,
+)
+
+
+def run(config: SocConfig, tiles: tuple[Tile, ...], frames: int = 1) -> Soc:
+    builder = NetworkBuilder("tiny", (4, 8, 8))
+    builder.conv("conv", "input", 4, 1)
+    network = builder.build()
+    mapping = LayerMapping(network.layers[0], config.array(), Dataflow.OS, tiles)
+    soc = Soc(config)
+    soc.run(network, [mapping], [0] * frames)
+    return soc
+
+
+def rows(soc: Soc, unit: str) -> list[tuple[int, int, str, int, int, int]]:
+    """(start, end, action, frame, tile, bytes) of each row `unit` logged, in log order."""
+    return [(r[0], r[1], r[3], r[4], r[6], r[7]) for r in soc.log.rows if r[2] == unit]
+
+
+def counts(soc: Soc, unit: str) -> list[tuple[int, ...]]:
+    """The access counts of each row `unit` logged."""
+    return [tuple(r[9:]) for r in soc.log.rows if r[2] == unit]
+
+
+def test_one_tile_pays_firmware_latency_and_whole_bursts():
+    """Setup 0-11; load command 11-15; DMA setup 15-18; DRAM latency 18-25.
+    Load: 150 B = 8 bursts = 160 B: bus ceil(160/9) = 18 (25-43), DRAM ceil(160/6) = 27
+    (25-52). Array command 52-56, compute 56-93. Store command 93-97 on the idle DMA channel
+    1: setup 97-100, latency 100-107, 70 B = 4 bursts = 80 B: bus ceil(80/9) = 9 (107-116),
+    DRAM ceil(80/6) = 14 (107-121). The buffer holds 400 B from 11 to 121."""
+    soc = run(ONE_CHUNK, (TILE,))
+    c = "soc.cluster0.controller"
+    assert rows(soc, c) == [
+        (0, 11, "setup", 0, -1, 0),
+        (11, 15, "command", 0, 0, 0),
+        (52, 56, "command", 0, 0, 0),
+        (93, 97, "command", 0, 0, 0),
+    ]
+    assert rows(soc, f"{c}.pipeline") == [(11, 52, "wait_dma", 0, 0, 0)]
+    assert rows(soc, "soc.cluster0.dma.ch0") == [(15, 52, "load", 0, 0, 150)]
+    assert rows(soc, "soc.cluster0.dma.ch1") == [(97, 121, "store", 0, 0, 70)]
+    assert rows(soc, "soc.interconnect") == [
+        (25, 43, "read", 0, 0, 150),
+        (107, 116, "write", 0, 0, 70),
+    ]
+    assert rows(soc, "soc.dram.ch0") == [(25, 52, "read", 0, 0, 150), (107, 121, "write", 0, 0, 70)]
+    assert rows(soc, "soc.cluster0.pe_array") == [(56, 93, "compute", 0, 0, 0)]
+    assert rows(soc, "soc.cluster0.global_buffer") == [(11, 121, "hold", 0, 0, 400)]
+    assert soc.host.frames == [[0, 0, 121]]
+
+
+def test_two_tiles_overlap_with_transfers_cut_into_grants():
+    """Grants of 60 B: a 150 B load is chunks 60, 60, 30 -> 3, 3 and 2 bursts. The first two
+    hold bus and DRAM for max(ceil(60/9), ceil(60/6)) = 10 each; the last takes the bus
+    ceil(40/9) = 5 and DRAM ceil(40/6) = 7: bus 25 cycles, DRAM 27. A 70 B store is chunks
+    60, 10: 10, then bus ceil(20/9) = 3 and DRAM ceil(20/6) = 4: bus 13, DRAM 14.
+
+    Tile 0 loads as in the single-chunk case (DMA 15-52). At 52 the compute stage takes the
+    processor first (command 52-56, compute 56-93), then the load of tile 1 (command 56-60,
+    DMA channel 1 60-97: latency to 70, DRAM 70-97). Store 0: command 93-97, DMA channel 0
+    97-121 (DRAM 107-121). Tile 1 waited for its load 93-97: command 97-101, compute
+    101-138. Store 1: command 138-142, DMA 142-166 (DRAM 152-166)."""
+    soc = run(CHUNKED, (replace(TILE, repeat=2),))
+    assert rows(soc, "soc.cluster0.controller") == [
+        (0, 11, "setup", 0, -1, 0),
+        (11, 15, "command", 0, 0, 0),
+        (52, 56, "command", 0, 0, 0),
+        (56, 60, "command", 0, 1, 0),
+        (93, 97, "command", 0, 0, 0),
+        (97, 101, "command", 0, 1, 0),
+        (138, 142, "command", 0, 1, 0),
+    ]
+    assert rows(soc, "soc.cluster0.controller.pipeline") == [
+        (11, 52, "wait_dma", 0, 0, 0),
+        (93, 97, "wait_dma", 0, 1, 0),
+    ]
+    assert rows(soc, "soc.cluster0.pe_array") == [
+        (56, 93, "compute", 0, 0, 0),
+        (101, 138, "compute", 0, 1, 0),
+    ]
+    assert rows(soc, "soc.cluster0.dma.ch0") == [
+        (15, 52, "load", 0, 0, 150),
+        (97, 121, "store", 0, 0, 70),
+    ]
+    assert rows(soc, "soc.cluster0.dma.ch1") == [
+        (60, 97, "load", 0, 1, 150),
+        (142, 166, "store", 0, 1, 70),
+    ]
+    assert rows(soc, "soc.interconnect") == [
+        (25, 50, "read", 0, 0, 150),
+        (70, 95, "read", 0, 1, 150),
+        (107, 120, "write", 0, 0, 70),
+        (152, 165, "write", 0, 1, 70),
+    ]
+    assert rows(soc, "soc.dram.ch0") == [
+        (25, 52, "read", 0, 0, 150),
+        (70, 97, "read", 0, 1, 150),
+        (107, 121, "write", 0, 0, 70),
+        (152, 166, "write", 0, 1, 70),
+    ]
+    assert rows(soc, "soc.cluster0.global_buffer") == [
+        (11, 121, "hold", 0, 0, 400),
+        (52, 166, "hold", 0, 1, 400),
+    ]
+    assert soc.host.frames == [[0, 0, 166]]
+
+
+def test_two_clusters_hand_the_dram_channel_over_at_every_grant():
+    """Two frames on two clusters reach DRAM together at 25 (11 setup, 4 command, 3 DMA
+    setup, 7 latency). Cluster 0 goes first; at each 60 B grant boundary the other waits, so
+    they alternate 10-cycle grants: 0 25-35, 1 35-45, 0 45-55, 1 55-65, then cluster 0's
+    last 30 B (bus 65-70, DRAM 65-72) and cluster 1's (bus 72-77, DRAM 72-79). Cluster 0:
+    command 72-76, compute 76-113, store command 113-117, DMA setup to 120, latency to 127.
+    Cluster 1: command 79-83, compute 83-120, store command 120-124, at DRAM by 134. Stores
+    alternate too: 0 127-137, 1 137-147, then the last 10 B of each (bus 3, DRAM 4): 0 147-151
+    (frame 0 done), 1 151-155 (frame 1 done)."""
+    soc = run(TWO_CLUSTERS, (TILE,), frames=2)
+    assert rows(soc, "soc.dram.ch0") == [
+        (25, 35, "read", 0, 0, 60),
+        (35, 45, "read", 1, 0, 60),
+        (45, 55, "read", 0, 0, 60),
+        (55, 65, "read", 1, 0, 60),
+        (65, 72, "read", 0, 0, 30),
+        (72, 79, "read", 1, 0, 30),
+        (127, 137, "write", 0, 0, 60),
+        (137, 147, "write", 1, 0, 60),
+        (147, 151, "write", 0, 0, 10),
+        (151, 155, "write", 1, 0, 10),
+    ]
+    bus = [(start, end) for start, end, *_ in rows(soc, "soc.interconnect")]
+    assert bus == [
+        (25, 35), (35, 45), (45, 55), (55, 65), (65, 70), (72, 77),
+        (127, 137), (137, 147), (147, 150), (151, 154),
+    ]  # fmt: skip
+    assert rows(soc, "soc.cluster0.pe_array") == [(76, 113, "compute", 0, 0, 0)]
+    assert rows(soc, "soc.cluster1.pe_array") == [(83, 120, "compute", 1, 0, 0)]
+    assert rows(soc, "soc.cluster0.dma.ch1") == [(117, 151, "store", 0, 0, 70)]
+    assert rows(soc, "soc.cluster1.dma.ch1") == [(124, 155, "store", 1, 0, 70)]
+    assert soc.host.frames == [[0, 0, 151], [0, 0, 155]]
+
+
+def test_dram_and_array_rows_carry_the_tiles_counts():
+    """The array row carries the tile's on-chip counts (mac 10, rf 3 + 5, noc 7, glb 11 + 13)
+    and no DRAM words; the DRAM rows carry the words, 150 / 2 = 75 read and 70 / 2 = 35
+    written, and nothing else."""
+    soc = run(ONE_CHUNK, (TILE,))
+    assert counts(soc, "soc.cluster0.pe_array") == [(10, 3, 5, 7, 11, 13, 0, 0)]
+    assert counts(soc, "soc.dram.ch0") == [(0, 0, 0, 0, 0, 0, 75, 0), (0, 0, 0, 0, 0, 0, 0, 35)]
+    macs = [r[8] for r in soc.log.rows if r[2] == "soc.cluster0.pe_array"]
+    assert macs == [10]
+
+
+def test_dram_busy_time_rounds_up_to_whole_cycles():
+    """At 6 B/cycle: 1 B takes 1 cycle, 6 B 1, 7 B 2, 161 B ceil(26.8) = 27, 0 B 0."""
+    dram = Dram(simpy.Environment(), "dram", DramConfig(bytes_per_cycle=6), EventLog())
+    assert [dram.cycles(n) for n in (0, 1, 6, 7, 161)] == [0, 1, 1, 2, 27]
