@@ -192,6 +192,26 @@ def test_two_clusters_hand_the_dram_channel_over_at_every_grant():
     assert soc.host.frames == [[0, 0, 151], [0, 0, 155]]
 
 
+def test_dram_words_add_up_to_the_bytes_when_a_grant_splits_a_word():
+    """Grants of 61 B cut each 150 B load into runs of 61, 61 and 28 B and each 70 B store
+    into 61 and 9 B. The words counted per run are the words completed by it: 61 // 2 = 30,
+    122 // 2 - 30 = 31, 75 - 61 = 14 (75 in all); 30 and 35 - 30 = 5 (35). A 61 B grant
+    moves 4 bursts = 80 B: max(ceil(80/9), ceil(80/6)) = 14 cycles, so the runs alternate
+    25-39, 39-53, 53-67, 67-81, then 81-88 and 88-95 (the last 28 B: 2 bursts, DRAM 7)."""
+    odd = replace(TWO_CLUSTERS, interconnect=replace(CHUNKED.interconnect, grant_bytes=61))
+    soc = run(odd, (TILE,), frames=2)
+    dram = rows(soc, "soc.dram.ch0")
+    words = [c[6] + c[7] for c in counts(soc, "soc.dram.ch0")]
+    assert [(start, end, frame, nbytes) for start, end, _, frame, _, nbytes in dram[:6]] == [
+        (25, 39, 0, 61), (39, 53, 1, 61), (53, 67, 0, 61), (67, 81, 1, 61),
+        (81, 88, 0, 28), (88, 95, 1, 28),
+    ]  # fmt: skip
+    assert [(nbytes, w) for (*_, nbytes), w in zip(dram, words, strict=True)] == [
+        (61, 30), (61, 30), (61, 31), (61, 31), (28, 14), (28, 14),
+        (61, 30), (61, 30), (9, 5), (9, 5),
+    ]  # fmt: skip
+
+
 def test_dram_and_array_rows_carry_the_tiles_counts():
     """The array row carries the tile's on-chip counts (mac 10, rf 3 + 5, noc 7, glb 11 + 13)
     and no DRAM words; the DRAM rows carry the words, 150 / 2 = 75 read and 70 / 2 = 35
