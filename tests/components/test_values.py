@@ -20,9 +20,11 @@ from dataclasses import replace
 import simpy
 
 from socsim.components.config import (
+    Arbitration,
     ControllerConfig,
     DmaConfig,
     DramConfig,
+    GlobalBufferConfig,
     InterconnectConfig,
     Partition,
     SocConfig,
@@ -190,6 +192,111 @@ def test_two_clusters_hand_the_dram_channel_over_at_every_grant():
     assert rows(soc, "soc.cluster0.dma.ch1") == [(117, 151, "store", 0, 0, 70)]
     assert rows(soc, "soc.cluster1.dma.ch1") == [(124, 155, "store", 1, 0, 70)]
     assert soc.host.frames == [[0, 0, 151], [0, 0, 155]]
+
+
+def test_a_third_tile_waits_for_a_prefetch_slot():
+    """Prefetch depth 2: tiles 0 and 1 run as in the two-tile case, and tile 2 waits from
+    97 (tile 1 loaded) until store 0 frees a slot at 121. Its load: command 121-125, DMA
+    channel 1 125-128, latency to 135, two uninterrupted grants 135-155; store 1 (command
+    138-142, at DRAM by 152) waits, so at 155 they alternate: store 1 60 B 155-165, load 2's
+    last 30 B 165-172 (bus to 170), store 1's last 10 B 172-176 (bus to 175). Tile 2 waited
+    for its load 138-172: command 172-176, compute 176-213; store 2: command 213-217, DMA
+    217-241 (DRAM 227-241)."""
+    soc = run(CHUNKED, (replace(TILE, repeat=3),))
+    assert rows(soc, "soc.cluster0.controller.pipeline") == [
+        (11, 52, "wait_dma", 0, 0, 0),
+        (93, 97, "wait_dma", 0, 1, 0),
+        (97, 121, "wait_array", 0, 2, 0),
+        (138, 172, "wait_dma", 0, 2, 0),
+    ]
+    assert rows(soc, "soc.dram.ch0")[3:] == [
+        (135, 155, "read", 0, 2, 120),
+        (155, 165, "write", 0, 1, 60),
+        (165, 172, "read", 0, 2, 30),
+        (172, 176, "write", 0, 1, 10),
+        (227, 241, "write", 0, 2, 70),
+    ]
+    assert rows(soc, "soc.cluster0.pe_array")[2:] == [(176, 213, "compute", 0, 2, 0)]
+    assert rows(soc, "soc.cluster0.global_buffer") == [
+        (11, 121, "hold", 0, 0, 400),
+        (52, 176, "hold", 0, 1, 400),
+        (121, 241, "hold", 0, 2, 400),
+    ]
+    assert soc.host.frames == [[0, 0, 241]]
+
+
+def test_a_tile_waits_for_buffer_space():
+    """A 700 B buffer holds one 400 B tile: tile 1 waits for space from 52 until store 0
+    frees it at 121. Its load: command 121-125, DMA channel 0 125-162 (setup to 128, latency
+    to 135, DRAM 135-162); compute waited 93-162: command 162-166, compute 166-203; store:
+    command 203-207, DMA channel 1 207-231 (DRAM 217-231)."""
+    small = replace(CHUNKED, global_buffer=GlobalBufferConfig(size_bytes=700))
+    soc = run(small, (replace(TILE, repeat=2),))
+    assert rows(soc, "soc.cluster0.controller.pipeline") == [
+        (11, 52, "wait_dma", 0, 0, 0),
+        (52, 121, "wait_buffer", 0, 1, 0),
+        (93, 162, "wait_dma", 0, 1, 0),
+    ]
+    assert rows(soc, "soc.cluster0.dma.ch0") == [
+        (15, 52, "load", 0, 0, 150),
+        (125, 162, "load", 0, 1, 150),
+    ]
+    assert rows(soc, "soc.cluster0.pe_array")[1:] == [(166, 203, "compute", 0, 1, 0)]
+    assert rows(soc, "soc.cluster0.global_buffer") == [
+        (11, 121, "hold", 0, 0, 400),
+        (121, 231, "hold", 0, 1, 400),
+    ]
+    assert soc.host.frames == [[0, 0, 231]]
+
+
+def test_a_full_buffer_tile_is_admitted():
+    """A tile holding exactly the buffer's 700 B runs: 121 cycles, as in the one-tile case."""
+    whole = replace(ONE_CHUNK, global_buffer=GlobalBufferConfig(size_bytes=700))
+    soc = run(whole, (replace(TILE, glb_bytes=700),))
+    assert soc.host.frames == [[0, 0, 121]]
+
+
+def test_two_dram_channels_share_the_bus_a_grant_at_a_time():
+    """With a DRAM channel each, the two clusters still share the bus: at every 60 B boundary
+    the other waits for it, so grants alternate as on one channel (0 25-35, 1 35-45, 0 45-55,
+    1 55-65), but cluster 1's last 30 B takes the bus as soon as cluster 0's has crossed it
+    (bus 65-70 and 70-75; DRAM ch0 65-72, ch1 70-77). Cluster 1: command 77-81, compute
+    81-118, store command 118-122, DMA setup to 125, latency to 132, where it waits for the
+    bus cluster 0 took at 127: stores 127-137 (0), 137-147 (1), then the last 10 B of each:
+    bus 147-150, DRAM ch0 to 151; bus 150-153, DRAM ch1 to 154."""
+    two = replace(TWO_CLUSTERS, dram=replace(CHUNKED.dram, channels=2))
+    soc = run(two, (TILE,), frames=2)
+    bus = [(start, end, frame) for start, end, _, frame, *_ in rows(soc, "soc.interconnect")]
+    assert bus == [
+        (25, 35, 0), (35, 45, 1), (45, 55, 0), (55, 65, 1), (65, 70, 0), (70, 75, 1),
+        (127, 137, 0), (137, 147, 1), (147, 150, 0), (150, 153, 1),
+    ]  # fmt: skip
+    assert [(start, end) for start, end, *_ in rows(soc, "soc.dram.ch1")] == [
+        (35, 45), (55, 65), (70, 77), (137, 147), (150, 154),
+    ]  # fmt: skip
+    assert rows(soc, "soc.cluster1.pe_array") == [(81, 118, "compute", 1, 0, 0)]
+    assert soc.host.frames == [[0, 0, 151], [0, 0, 154]]
+
+
+def test_priority_arbitration_serves_the_lower_cluster_index_first():
+    """Three clusters, a DRAM channel each, all at the bus at 25. Under FIFO they would take
+    turns; by priority clusters 0 and 1 alternate grants (25-35, 35-45, 45-55, 55-65, then
+    their last 30 B 65-70 and 70-75) and cluster 2 waits until 75, then moves its 150 B in
+    one run: bus 75-100, DRAM 75-102 (10 + 10 + 7)."""
+    prioritised = replace(
+        CHUNKED,
+        clusters=3,
+        partition=Partition.FRAMES,
+        dram=replace(CHUNKED.dram, channels=3),
+        interconnect=replace(CHUNKED.interconnect, arbitration=Arbitration.PRIORITY),
+    )
+    soc = run(prioritised, (TILE,), frames=3)
+    loads = [(start, end, frame) for start, end, _, frame, *_ in rows(soc, "soc.interconnect")]
+    assert loads[:7] == [
+        (25, 35, 0), (35, 45, 1), (45, 55, 0), (55, 65, 1), (65, 70, 0), (70, 75, 1),
+        (75, 100, 2),
+    ]  # fmt: skip
+    assert rows(soc, "soc.cluster2.dma.ch0") == [(15, 102, "load", 2, 0, 150)]
 
 
 def test_dram_words_add_up_to_the_bytes_when_a_grant_splits_a_word():
