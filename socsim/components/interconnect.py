@@ -63,7 +63,7 @@ class Interconnect:
         frame, layer, tile = tag
         action = "write" if write else "read"
         yield env.timeout(dram.config.latency_cycles)
-        remaining = nbytes
+        remaining, words = nbytes, 0  # words: the DRAM words logged so far
         while remaining > 0:
             channel = yield from dram.acquire()
             request = bus.request(priority=priority) if self.prioritised else bus.request()
@@ -87,4 +87,8 @@ class Interconnect:
                     bus.release(request)
                     log.add(start, env.now, self.scope, action, frame, layer, tile, run)
                     break
-            dram.release(channel, start, write, tag, run, run // bytes_per_word)
+            # The words this run completed, so that runs cut mid-word still add up to
+            # nbytes // bytes_per_word.
+            done = (nbytes - remaining) // bytes_per_word
+            dram.release(channel, start, write, tag, run, done - words)
+            words = done
