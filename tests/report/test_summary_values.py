@@ -14,11 +14,13 @@ from socsim.components.config import (
     ControllerConfig,
     DmaConfig,
     DramConfig,
+    EnergyConfig,
     GlobalBufferConfig,
     InterconnectConfig,
     PeArrayConfig,
     SocConfig,
 )
+from socsim.report.summary import frame_summary, idle_by_unit
 from socsim.workloads import NetworkBuilder
 
 
@@ -31,7 +33,8 @@ def two_convs():
 
 
 # Numbers chosen so that nothing divides: 3 B/cycle DRAM behind an 8 B/cycle bus, 32-byte
-# bursts, DMA setup 7, DRAM latency 13, firmware 11 per layer and 5 per command.
+# bursts, DMA setup 7, DRAM latency 13, firmware 11 per layer and 5 per command; leakage
+# 0.25 per idle cycle of each unit.
 ODD = SocConfig(
     pe_array=PeArrayConfig(rows=4, cols=4, dataflow="os", weight_sparsity=0.0),
     global_buffer=GlobalBufferConfig(size_bytes=1000),
@@ -39,6 +42,7 @@ ODD = SocConfig(
     dram=DramConfig(latency_cycles=13, bytes_per_cycle=3),
     interconnect=InterconnectConfig(bytes_per_cycle=8, grant_bytes=4096),
     controller=ControllerConfig(layer_setup_cycles=11, command_cycles=5),
+    energy=EnergyConfig(idle_per_cycle=0.25),
 )
 
 
@@ -85,6 +89,47 @@ def test_dram_bytes_per_layer_hand_worked(odd_run):
     """DRAM rows carry each transfer's bytes (not the bursts moved): a 76 + 60 = 136,
     b 84 + 24 = 108 (see the timeline above)."""
     assert list(odd_run.layers["dram_bytes"]) == [136, 108]
+
+
+def test_run_summary_hand_worked(odd_run):
+    """Two frames arrive at 0; the second waits for the cluster: finishes 267 and 534
+    (each frame 142 + 125 = 267). Makespan 534 cycles; MACs 2 * (120 + 72) = 384;
+    utilization 384 / (534 * 16); DRAM bytes 2 * (136 + 108) = 488; latencies 267 and 534
+    cycles: median 400.5, p99 267 + 0.99 * 267 = 531.33 (linear interpolation).
+
+    Leakage, 0.25 x (534 - busy) per unit, busy per frame (loads take DMA channel 0 and
+    stores channel 1, each worker queueing for the next descriptor as it finishes):
+      controller: setup + 3 commands per layer, 2 * (11 + 15) = 52 -> 104 over both frames
+      dma.ch0: loads 52 + 52 -> 208;  dma.ch1: stores 42 + 31 -> 146
+      interconnect (bus time, whole bursts / 8): 12 + 8 + 12 + 4 = 36 -> 72
+      dram.ch0 (bursts / 3, rounded up): 32 + 22 + 32 + 11 = 97 -> 194
+      pe_array: 22 + 16 = 38 -> 76
+    The buffer's holds and the pipeline's waits are not activity. Idle energy:
+    0.25 * (6 * 534 - 800) = 601.
+    """
+    summary, clock = odd_run.summary, ODD.clock_hz
+    assert (summary["cycles"], summary["macs"], summary["dram_bytes"]) == (534, 384, 488)
+    assert summary["utilization"] == 384 / (534 * 16)
+    assert summary["seconds"] == 534 / clock
+    assert summary["throughput_fps"] == 2 / (534 / clock)
+    assert summary["latency_p50"] == pytest.approx(400.5 / clock, rel=1e-15)
+    assert summary["latency_p99"] == pytest.approx(531.33 / clock, rel=1e-12)
+    idle = idle_by_unit(odd_run.events, ODD, 534).to_dict()
+    busy = {"controller": 104, "dma.ch0": 208, "dma.ch1": 146, "pe_array": 76}
+    want = {f"soc.cluster0.{unit}": 0.25 * (534 - b) for unit, b in busy.items()}
+    want |= {"soc.interconnect": 0.25 * (534 - 72), "soc.dram.ch0": 0.25 * (534 - 194)}
+    assert idle == want
+    assert summary["energy"]["idle"] == 601.0
+
+
+def test_frame_latency_and_deadline_misses():
+    """Latency is finish - arrival (not - start), and a frame that finishes exactly at its
+    deadline is on time: arrivals 0 and 100, starts 3 and 270, finishes 270 and 371 give
+    latencies 270 and 271; with a deadline of 270 cycles only the second is missed."""
+    table = frame_summary([(0, 3, 270), (100, 270, 371)], deadline=270)
+    assert list(table["latency"]) == [270, 271]
+    assert list(table["missed"]) == [False, True]
+    assert not frame_summary([(0, 3, 270)], deadline=None)["missed"].any()
 
 
 def test_channel_shares_report_what_ran(shared):
