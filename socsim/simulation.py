@@ -26,7 +26,8 @@ class Result:
 
     `mappings` holds the mapping of each layer; `work` what one frame ran (the same, or
     each cluster's share of each layer under the `channels` partition). `events` has one row per activity interval (see `socsim.components.eventlog`) plus the
-    energy of each row per level; `layers` one row per layer (per frame: means over frames);
+    energy of each row per level; `layers` one row per layer (per frame: means over frames),
+    its compute figures from what ran (the channel shares, under `channels`);
     `frames` the arrival, start, finish and latency of each frame in cycles; `summary` the
     headline figures (see `socsim.report.summary.run_summary`).
     """
@@ -67,7 +68,7 @@ def simulate(
     machine.run(net, mappings, arrivals)
     events = with_energy(machine.log.frame(), config)
     frame_table = frame_summary(machine.host.frames, stream.deadline_cycles(config.clock_hz))
-    layers = layer_summary(events, net, mappings, config)
+    layers = layer_summary(events, net, machine.ran, config)
     summary = run_summary(events, frame_table, net, config, stream)
     return Result(
         net, config, tuple(mappings), tuple(machine.work), events, layers, frame_table, summary

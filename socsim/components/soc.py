@@ -38,7 +38,8 @@ class Soc:
             for i in range(config.clusters)
         ]
         self.host = Host(self.env, "soc.host", self.clusters)
-        self.work: list[LayerMapping] = []  # what one frame runs: mappings, or channel shares
+        # What one frame runs, per layer: its mapping, or the clusters' channel shares
+        self.ran: list[tuple[LayerMapping, ...]] = []
 
     def run(
         self, network: Network, mappings: Sequence[LayerMapping], arrivals: Sequence[int]
@@ -46,7 +47,7 @@ class Soc:
         """Simulates every frame to completion; raises `SimulationError` if any cannot finish."""
         program = list(enumerate(mappings))
         partition = self.config.partition
-        self.work = list(mappings)
+        self.ran = [(m,) for m in mappings]
         if partition is Partition.FRAMES or len(self.clusters) == 1:
             self.host.by_frames(arrivals, program)
         elif partition is Partition.PIPELINE:
@@ -65,10 +66,15 @@ class Soc:
                 ]
                 for layer in network.layers
             ]
-            self.work = [part for parts in shares for part in parts if part is not None]
+            self.ran = [tuple(part for part in parts if part is not None) for parts in shares]
             self.host.by_channels(arrivals, shares)
         self.env.run()
         self._check_finished()
+
+    @property
+    def work(self) -> list[LayerMapping]:
+        """What one frame runs, in order: `ran` flattened."""
+        return [m for parts in self.ran for m in parts]
 
     def _check_finished(self) -> None:
         unfinished = [f for f, (_, _, finish) in enumerate(self.host.frames) if finish < 0]

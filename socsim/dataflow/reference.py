@@ -54,6 +54,7 @@ class RefTile:
     weight_words: int
     psum_in_words: int
     out_words: int  # written to DRAM
+    glb_words: int  # held in the global buffer from the tile's load to its write-back
 
 
 @dataclass(frozen=True)
@@ -136,13 +137,14 @@ class _Machine:
         for i, r in enumerate(regions):
             before = self.n.snapshot()
             moved = self.load(r)
+            glb_words = self.held()
             t = self.compute(r)
             nxt = regions[i + 1] if i + 1 < len(regions) else None
             out_words = 0
             if nxt is None or _out_key(nxt) != _out_key(r):
                 out_words = self.write_back()
             counts = _minus(self.n.snapshot(), before)
-            tiles.append(RefTile(t, counts, *moved, out_words))
+            tiles.append(RefTile(t, counts, *moved, out_words, glb_words))
             cycles += t
         return RefResult(self.dram_out, cycles, self.n.snapshot(), tuple(tiles))
 
@@ -164,7 +166,9 @@ class _Machine:
                 self.glb["weights"] = (key, self.load_weights(r))
                 read[1] = n.dram_read - before
         key = _out_key(r)
-        if self.glb["out"] is None or self.glb["out"][0] != key:
+        if self.layer.op is Op.CONCAT:  # the copy leaves from the input block: no output block
+            self.glb["out"] = (key, None, None)
+        elif self.glb["out"] is None or self.glb["out"][0] != key:
             shape = (len(r["g"]), len(r["k"]), len(r["h"]), len(r["w"]))
             values, valid = np.zeros(shape), np.zeros(shape, dtype=bool)
             for idx in np.ndindex(shape):
@@ -176,6 +180,14 @@ class _Machine:
                     read[2] += 1
             self.glb["out"] = (key, values, valid)
         return read[0], read[1], read[2]
+
+    def held(self) -> int:
+        """Words in the buffer's blocks: inputs with padding, stored weights, outputs."""
+        words = self.glb["ifmap"][1][0].size
+        if self.weighted:
+            words += sum(len(elements) for elements in self.glb["weights"][1].values())
+        values = self.glb["out"][1]
+        return words + (0 if values is None else values.size)
 
     def out_index(
         self, r: dict[str, range], idx: tuple[int, int, int, int]
@@ -235,11 +247,11 @@ class _Machine:
 
     def write_back(self) -> int:
         """DMA the output block to DRAM (final outputs, or partial sums to come back)."""
-        key, values, valid = self.glb["out"]
+        key, values, _ = self.glb["out"]
         _, g, k, h, w = key
         r = {"g": g, "k": k, "h": h, "w": w}
-        if self.layer.op is Op.CONCAT:  # the copy leaves from the input block
-            values = self.glb["ifmap"][1][0][0].reshape(values.shape)
+        if values is None:  # a copy: the input block leaves as the output
+            values = self.glb["ifmap"][1][0][0].reshape(len(g), len(k), len(h), len(w))
         for idx in np.ndindex(values.shape):
             o = self.out_index(r, idx)
             self.n.glb_read += 1

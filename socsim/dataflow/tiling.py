@@ -97,8 +97,7 @@ class AxisRun(NamedTuple):
 
     count: int
     out: int  # output rows in each block
-    span: int  # input rows its windows touch, padding included (held in the buffer)
-    inside: int  # of which inside the input map (read from DRAM)
+    inside: int  # input rows its windows touch inside the input map (read from DRAM)
 
 
 def span(out: int, stride: int, k: int) -> int:
@@ -130,7 +129,7 @@ def axis_runs(
 
     def run(b: int, count: int = 1) -> AxisRun:
         out = min(block, n_out - b * block)
-        return AxisRun(count, out, span(out, stride, k), inside(b * block, out))
+        return AxisRun(count, out, inside(b * block, out))
 
     top = min(n - 1, -(-pad // (block * stride)))
     bottom = (n_in + pad - (block - 1) * stride - k) // (block * stride) + 1
@@ -173,6 +172,40 @@ class _Sizes(NamedTuple):
     channels: int
 
 
+class Held(NamedTuple):
+    """Words a tile holds in the global buffer from its load to its write-back, per block."""
+
+    ifmap: int
+    weights: int
+    out: int
+
+    @property
+    def total(self) -> int:
+        return self.ifmap + self.weights + self.out
+
+
+def held(
+    shape: Shape, array: ArrayConfig, groups: int, filters: int, rows: int, cols: int,
+    chunk: Chunk,
+) -> Held:  # fmt: skip
+    """The working set of a tile of `groups` x `filters` x (`rows` x `cols` outputs) with
+    `chunk` of each filter's reduction: the one formula that tiles and plans are sized by.
+
+    The input block holds every input row and column the outputs' windows touch (halo and
+    padding included), for the chunk's channels; the weight block the chunk's stored
+    weights (its bias if first; not its zeros under compression); the output block the
+    outputs (none for a copy, which leaves from the buffer it arrived in).
+    """
+    sh = shape
+    channels = chunk.length // (sh.k_h * sh.k_w) if sh.weighted else 1
+    ifmap = groups * channels * span(rows, sh.stride, sh.k_h) * span(cols, sh.stride, sh.k_w)
+    stored = 0
+    if sh.weighted:
+        stored = chunk.first + chunk.length - (chunk.zeros if array.compress_weights else 0)
+    out = 0 if sh.kind == "copy" else groups * filters * rows * cols
+    return Held(ifmap * sh.operands, groups * filters * stored, out)
+
+
 class _Pricing:
     """Working sets and DRAM traffic of candidate plans for one layer on one array."""
 
@@ -182,24 +215,12 @@ class _Pricing:
         self.kk = shape.k_h * shape.k_w
         self.s = sparsity(array)
 
-    def weights_per_filter(self, channels: int) -> int:
-        """Stored words of one filter's chunk, bias included (an upper bound under compression)."""
-        if not self.shape.weighted:
-            return 0
-        n = channels * self.kk
-        return (
-            n
-            + 1
-            - (n * self.s.numerator // self.s.denominator if self.array.compress_weights else 0)
-        )
-
     def working_set(self, z: _Sizes) -> int:
-        """Words a tile of these sizes holds: inputs with halo, weights, outputs."""
-        sh = self.shape
-        rows, cols = span(z.rows, sh.stride, sh.k_h), span(z.cols, sh.stride, sh.k_w)
-        ifmap = z.groups * z.channels * rows * cols * sh.operands
-        out = 0 if sh.kind == "copy" else z.groups * z.filters * z.rows * z.cols
-        return ifmap + z.groups * z.filters * self.weights_per_filter(z.channels) + out
+        """Words the largest tile of these sizes holds: `held` with a first chunk holding
+        the fewest zeros a run of its length can (floor(n s), see `zeros_in`)."""
+        n = z.channels * self.kk if self.shape.weighted else 0
+        chunk = Chunk(True, n, zeros_in(0, n, self.s))
+        return held(self.shape, self.array, z.groups, z.filters, z.rows, z.cols, chunk).total
 
     def fits(self, z: _Sizes) -> bool:
         return self.working_set(z) <= self.cap
@@ -501,28 +522,21 @@ def _repeated(t: Tile, repeat: int) -> Tile:
 @lru_cache(maxsize=1 << 16)
 def _tile(shape: Shape, array: ArrayConfig, dataflow: Dataflow, kind: _Kind, write: bool) -> Tile:
     bpw = array.bytes_per_word
-    ops, chunk = shape.operands, kind.chunk
+    chunk = kind.chunk
     channels = kind.groups * (chunk.length // (shape.k_h * shape.k_w) if shape.weighted else 1)
-    ifmap_held = channels * kind.rows.span * kind.cols.span * ops
-    ifmap_read = channels * kind.rows.inside * kind.cols.inside * ops
+    ifmap_read = channels * kind.rows.inside * kind.cols.inside * shape.operands
     pixels = kind.rows.out * kind.cols.out
-    outputs = kind.groups * kind.filters * pixels
-    weights = 0
-    if shape.weighted:
-        stored = chunk.first + chunk.length - (chunk.zeros if array.compress_weights else 0)
-        weights = kind.groups * kind.filters * stored
-    if shape.kind == "copy":  # the copy leaves from the buffer it arrived in
-        out_held, outputs = 0, ifmap_held
-    else:
-        out_held = outputs
+    block = held(shape, array, kind.groups, kind.filters, kind.rows.out, kind.cols.out, chunk)
+    # a copy's outputs are its input block, leaving from the buffer
+    outputs = block.ifmap if shape.kind == "copy" else block.out
     psum_in = outputs if kind.load_out and not chunk.first else 0
     load_i = ifmap_read if kind.load_ifmap else 0
-    load_w = weights if kind.load_weights else 0
+    load_w = block.weights if kind.load_weights else 0
     written = outputs if write else 0
     work = tile_work(shape, array, dataflow, kind.groups, kind.filters, pixels, chunk)
     dma = AccessCounts(
         glb_read=written,
-        glb_write=(ifmap_held if kind.load_ifmap else 0) + load_w + psum_in,
+        glb_write=(block.ifmap if kind.load_ifmap else 0) + load_w + psum_in,
         dram_read=load_i + load_w + psum_in,
         dram_write=written,
     )
@@ -535,7 +549,7 @@ def _tile(shape: Shape, array: ArrayConfig, dataflow: Dataflow, kind: _Kind, wri
         out_bytes=written * bpw,
         compute_cycles=work.cycles,
         macs=macs,
-        glb_bytes=(ifmap_held + weights + out_held) * bpw,
+        glb_bytes=block.total * bpw,
         counts=work.counts + dma,
         folds=work.folds,
         stall_cycles=work.stall_cycles,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from socsim.components.config import SocConfig
+from socsim.components.config import Partition, SocConfig
 from socsim.components.eventlog import COUNT_COLUMNS
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
@@ -63,13 +63,19 @@ def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.
 
 
 def layer_summary(
-    events: pd.DataFrame, network: Network, mappings: Sequence[LayerMapping], config: SocConfig
+    events: pd.DataFrame,
+    network: Network,
+    ran: Sequence[Sequence[LayerMapping]],
+    config: SocConfig,
 ) -> pd.DataFrame:
     """One row per layer, per frame (means over frames).
 
-    `cycles` is the layer's span from its first to its last event (what it adds to a frame
-    run alone), `compute_cycles` the array's busy time, `efficiency` MACs / (compute
-    cycles x PEs) and `utilization` MACs / (span x PEs).
+    `ran[i]` is what ran of layer i: its mapping, or under the `channels` partition each
+    cluster's share. `cycles` is the layer's span from its first to its last event (what it
+    adds to a frame run alone), `compute_cycles` the arrays' busy time (summed over the
+    shares), `efficiency` MACs / (compute cycles x PEs) and `utilization` MACs / (span x
+    PEs of the clusters the layer holds: all of them under `channels`, else one).
+    `dataflow` lists the shares' dataflows ("os+ws" when they differ).
     """
     per_frame = (
         events[events["layer"] >= 0]
@@ -87,8 +93,9 @@ def layer_summary(
     per_frame["cycles"] = per_frame["end"] - per_frame["start"]
     means = per_frame.drop(columns=["start", "end"]).groupby(level="layer").mean()
     pes = config.pe_array.rows * config.pe_array.cols
+    held = config.clusters if config.partition is Partition.CHANNELS else 1
     rows = []
-    for index, (layer, mapping) in enumerate(zip(network.layers, mappings, strict=True)):
+    for index, (layer, parts) in enumerate(zip(network.layers, ran, strict=True)):
         rows.append(
             {
                 "layer": index,
@@ -96,14 +103,14 @@ def layer_summary(
                 "op": layer.op.value,
                 "stage": layer.stage,
                 "block": layer.block,
-                "dataflow": mapping.dataflow.value,
-                "tiles": mapping.tile_count,
-                "compute_cycles": mapping.cycles,
+                "dataflow": "+".join(dict.fromkeys(m.dataflow.value for m in parts)),
+                "tiles": sum(m.tile_count for m in parts),
+                "compute_cycles": sum(m.cycles for m in parts),
             }
         )
     table = pd.DataFrame(rows).set_index("layer").join(means)
     table["efficiency"] = table["macs"] / (table["compute_cycles"] * pes)
-    table["utilization"] = table["macs"] / (table["cycles"] * pes)
+    table["utilization"] = table["macs"] / (table["cycles"] * pes * held)
     return table.astype({"stage": "Int64", "block": "Int64"})
 
 

@@ -1,9 +1,9 @@
 """The closed forms against the cycle-stepped reference, and the reference against numpy.
 
 For random small layers (every op, grouped and depthwise, 1xK and Kx1, strides, padding,
-fc) on random small arrays and buffers, with any sparsity mode: the mapping's cycles and
-every access count equal the reference's, tile by tile, and the reference computes the
-same outputs as plain numpy.
+fc) on random small arrays and buffers, with any sparsity mode: the mapping's cycles, every
+access count and the buffer space held equal the reference's, tile by tile, and the
+reference computes the same outputs as plain numpy.
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ def check_against_reference(layer, array, dataflow, seed=0):
             t.weight_bytes,
             t.psum_in_bytes,
             t.out_bytes,
+            t.glb_bytes,
         )
         want = (r.cycles, r.counts, r.ifmap_words * bpw, r.weight_words * bpw,
-                r.psum_in_words * bpw, r.out_words * bpw)  # fmt: skip
+                r.psum_in_words * bpw, r.out_words * bpw, r.glb_words * bpw)  # fmt: skip
         assert got == want, f"tile {i} of {mapping.plan}"
     assert (mapping.cycles, mapping.counts) == (ref.cycles, ref.counts)
 
@@ -53,7 +54,8 @@ def check_against_reference(layer, array, dataflow, seed=0):
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cases())
 def test_mapping_equals_reference(case):
-    """Analytical cycles and counts equal the reference's exactly, per tile and in total."""
+    """Analytical cycles, counts and buffer occupancy equal the reference's exactly, per
+    tile and in total."""
     check_against_reference(*case)
 
 
