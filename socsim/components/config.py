@@ -55,7 +55,7 @@ from socsim.errors import ConfigError
 PES, WORDS, CHANNELS = count("PEs"), count("words"), count("channels")
 DESCRIPTORS, TILES, CLUSTERS = count("descriptors"), count("tiles"), count("clusters")
 BYTES_PER_WORD, WORDS_PER_CYCLE = count("bytes per word"), count("words per cycle")
-COST = cost("the energy table's unit")
+COST = cost("table units")  # MAC = 1 for eyeriss, picojoules for pj-45nm
 
 
 class Partition(StrEnum):
@@ -113,19 +113,17 @@ class PeArrayConfig:
     bytes_per_word: int = param(2, doc="data precision (2: 16-bit)", unit=BYTES_PER_WORD)
     dataflow: DataflowChoice = param(
         DataflowChoice.AUTO_CYCLES,
-        doc="the dataflow each layer runs with: fixed, or per layer the fewer cycles (auto) "
-        "or the less energy (auto-energy)",
+        doc="fixed, or chosen per layer: fewer cycles (auto) or less energy (auto-energy)",
     )
     weight_sparsity: float = param(0.4, doc="share of the weights that are zero", unit=FRACTION)
     sparsity_mode: SparsityMode = param(
         SparsityMode.GATE,
-        doc="what zero weights save: nothing, MAC energy (gate), or also cycles (skip)",
+        doc="what zero weights save: nothing, MAC energy (gate), or cycles too (skip)",
     )
     compress_weights: bool = param(False, doc="zero weights are neither stored nor moved")
     timing: ArrayTiming = param(
         ArrayTiming.BROADCAST,
-        doc="how the array's cycles are counted: the Squeezelerator's buses (broadcast) or "
-        "SCALE-Sim's skewed array (systolic)",
+        doc="how cycles are counted: the Squeezelerator's buses or SCALE-Sim's array",
     )
 
 
@@ -182,7 +180,7 @@ class DramConfig:
     )
     bytes_per_cycle: int = param(
         16,
-        doc="per channel, at the SoC clock; gains nothing beyond interconnect.bytes_per_cycle",
+        doc="per channel; beyond interconnect.bytes_per_cycle it gains nothing",
         unit=BYTES_PER_CYCLE,
     )
     latency_cycles: int = param(
@@ -205,7 +203,7 @@ class InterconnectConfig:
     )
     arbitration: Arbitration = param(
         Arbitration.FIFO,
-        doc="who goes next: first come (fifo) or the lower cluster, stores first (priority)",
+        doc="who goes next: first come, or the lower cluster and stores first (priority)",
     )
 
 
@@ -233,7 +231,7 @@ class EnergyConfig:
     """Cost per action: `table` names a built-in table; a level set here overrides it."""
 
     table: str = param(
-        "eyeriss", doc="the built-in table: eyeriss (normalised, MAC = 1) or pj-45nm (picojoules)"
+        "eyeriss", doc="built-in costs: eyeriss (normalised, MAC = 1) or pj-45nm (picojoules)"
     )
     mac: float | None = param(None, doc="per MAC (null: the table's)", unit=COST)
     rf: float | None = param(

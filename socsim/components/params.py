@@ -81,7 +81,7 @@ BYTES = Unit(
     "a size in bytes",
     "'128 KiB'",
     {f"{p}B": (Fraction(f), 0) for p, f in _BYTE_PREFIXES.items()},
-    ("GiB", "MiB", "KiB", "GB", "MB", "kB", "B"),
+    ("GiB", "MiB", "KiB", "GB", "MB", "kB"),
 )
 BYTES_PER_CYCLE = Unit(
     "bytes per cycle",
@@ -155,14 +155,14 @@ def default_of(f: Field) -> Any:
     return f.default_factory() if f.default is MISSING else f.default
 
 
-def kind_text(f: Field, kind: Any) -> str:
+def kind_text(f: Field, kind: Any, sep: str = " | ") -> str:
     """The field's unit as a reader needs it: the unit's name, the choices of an enum, or
     the section's class."""
     if isinstance(kind, type) and issubclass(kind, StrEnum):
-        return " | ".join(v.value for v in kind)
+        return sep.join(v.value for v in kind)
     if unit_of(f) is not None:
         return unit_of(f).name
-    return {bool: "true | false", str: "text"}.get(kind, getattr(kind, "__name__", str(kind)))
+    return {bool: f"true{sep}false", str: "text"}.get(kind, getattr(kind, "__name__", str(kind)))
 
 
 def plain(value: Any) -> str:
