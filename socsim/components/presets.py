@@ -9,6 +9,7 @@ docs/calibration.md gives the reasoning.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
@@ -135,7 +136,7 @@ def to_yaml(soc: SocConfig, base: str = DEFAULT_PRESET) -> str:
     walk(soc, "")
     column = max(len(text) for text, _ in lines) + 2
     head = (
-        f"# {soc.name}, every key resolved: copy, edit and load with `--soc FILE.yaml`.\n"
+        "# A SoC with every key given: copy, edit and load with `--soc FILE.yaml`.\n"
         "# Deleted keys keep the base preset's value. Values may carry units ('256 KiB',\n"
         "# '400 MHz', '8 GB/s', '200 ns', '40%'); docs/config.md describes every key.\n"
     )
@@ -146,7 +147,9 @@ def to_yaml(soc: SocConfig, base: str = DEFAULT_PRESET) -> str:
 def _yaml_scalar(value: Any) -> str:
     """One value as YAML writes it (null, true, 0.4, a quoted string where needed)."""
     value = value.value if isinstance(value, StrEnum) else value
-    return yaml.safe_dump(value, width=1000).removesuffix("\n...\n").strip()
+    text = yaml.safe_dump(value, width=1000).removesuffix("\n...\n").strip()
+    # YAML folds a string with line breaks over lines; a JSON string is YAML on one line
+    return json.dumps(value) if "\n" in text else text
 
 
 def reference() -> str:
