@@ -5,7 +5,7 @@ metadata a one-line meaning and its `Unit`. From that one place come the classes
 docstrings (`documented`), the commented YAML of `socsim presets --show`, the key
 reference docs/config.md (`socsim presets --reference`) and error messages that name the
 unit. A `Unit` also reads the strings a person writes for a value ("128 KiB", "500 MHz",
-"8 GB/s", "200 ns", "40%", "400e6"): `quantity` turns one into an exact number in the
+"8 GB/s", "200 ns", "40%", "400e6"): `quantity_of` turns one into an exact number in the
 field's unit; rates and times convert to cycles at the SoC's clock.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import re
-from dataclasses import MISSING, Field, dataclass, field, fields
+from dataclasses import MISSING, Field, dataclass, field, fields, is_dataclass
 from fractions import Fraction
 from typing import Any, get_type_hints
 
@@ -186,11 +186,7 @@ def documented(cls: type) -> type:
     ]
     for f in fields(cls):
         default = default_of(f)
-        shown = (
-            type(default).__name__ + "()"
-            if hasattr(default, "__dataclass_fields__")
-            else plain(default)
-        )
+        shown = type(default).__name__ + "()" if is_dataclass(default) else plain(default)
         lines.append(f"    {f.name} = {shown}  [{kind_text(f, hints[f.name])}]")
         lines.append(f"        {doc_of(f)}")
     cls.__doc__ = "\n".join(lines)
