@@ -23,7 +23,14 @@ from tqdm import tqdm
 
 from socsim import __version__
 from socsim.components.config import Partition, with_overrides
-from socsim.components.presets import DEFAULT_PRESET, PRESETS, get_preset, load_soc
+from socsim.components.presets import (
+    DEFAULT_PRESET,
+    PRESETS,
+    get_preset,
+    load_soc,
+    reference,
+    to_yaml,
+)
 from socsim.errors import ConfigError, SocsimError
 from socsim.explore import Executor, ResultStore, codesign, load_spec, make_executor, sweep
 from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
@@ -163,12 +170,29 @@ def layers(args: argparse.Namespace) -> int:
     return 0
 
 
-@command("presets", "list the named SoC configurations")
+@command(
+    "presets",
+    "list the named SoC configurations, or print one with every key",
+    arg("--show", metavar="PRESET_OR_YAML",
+        help="print that SoC as a YAML SoC file giving every key, with its unit and meaning"),
+    arg("--reference", action="store_true",
+        help="print the reference of every key as Markdown (docs/config.md)"),
+)  # fmt: skip
 def presets(args: argparse.Namespace) -> int:
     """List the preset SoCs, one a line: name, PE array, global buffer, clusters, clock.
 
-    Use a name with `socsim run --soc`, or as `base:` in a YAML SoC file.
+    Use a name with `socsim run --soc`, or as `base:` in a YAML SoC file. `--show NAME`
+    prints the preset resolved as such a file, to copy, edit and load with `--soc`.
     """
+    if args.show is not None and args.reference:
+        raise ConfigError("--show and --reference print different things, expected one of them")
+    if args.show is not None:
+        base = args.show.lower() if args.show.lower() in PRESETS else DEFAULT_PRESET
+        _emit(to_yaml(load_soc(args.show), base=base))
+        return 0
+    if args.reference:
+        _emit(reference())
+        return 0
     rows = []
     for name in PRESETS:
         soc = get_preset(name)

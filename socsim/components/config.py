@@ -1,8 +1,13 @@
 """Configuration of the SoC: one frozen dataclass per component, composed into `SocConfig`.
 
-Every field's unit is in its name; the comment beside it says what it means for timing.
-Presets are functions (see `presets.py`); vary them with `dataclasses.replace` or a YAML
-file (see `presets.load_yaml`).
+Every field is declared with `param` (see `params.py`): its unit, in its name too, and
+what it means for timing, from which come the classes' docstrings (`help(DramConfig)`),
+`socsim presets --show`, docs/config.md and the units named in errors. A value may be
+written with a unit ("128 KiB", "500 MHz", "8 GB/s", "200 ns", "40%") or in exponent form
+("400e6") wherever configs are read: YAML files, `with_overrides`, sweeps, and sections
+built in Python (converted when the `SocConfig` holding them is validated; rates and times
+at its clock). Presets are functions (see `presets.py`); vary them with
+`dataclasses.replace` or a YAML file (see `presets.load_yaml`).
 
 Each component's config names, in its class attribute `component`, the class the SoC
 builder (`soc.py`) makes of it. To replace a component, subclass its config, add your
@@ -11,7 +16,7 @@ of the class it replaces (its constructor included)::
 
     @dataclass(frozen=True, kw_only=True)
     class RefreshDramConfig(DramConfig):
-        refresh_cycles: int = 350  # validated like socsim's own fields (an int >= 1)
+        refresh_cycles: int = param(350, doc="each refresh holds the channel", unit=CYCLES)
         component = RefreshDram
 
     soc = replace(get_preset("squeezelerator-16x16"), dram=RefreshDramConfig())
@@ -20,15 +25,37 @@ of the class it replaces (its constructor included)::
 from __future__ import annotations
 
 import importlib
+import math
 import types
 from collections.abc import Callable
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import MISSING, Field, dataclass, fields, is_dataclass, replace
+from fractions import Fraction
 from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
+from socsim.components.params import (
+    BYTES,
+    BYTES_PER_CYCLE,
+    CYCLES,
+    FRACTION,
+    HERTZ,
+    NUMBER,
+    Unit,
+    cost,
+    count,
+    documented,
+    param,
+    plain,
+    unit_of,
+)
 from socsim.dataflow.types import ArrayConfig, ArrayTiming, SparsityMode
 from socsim.energy import LEVELS, EnergyTable, get_table
 from socsim.enums import StrEnum
 from socsim.errors import ConfigError
+
+PES, WORDS, CHANNELS = count("PEs"), count("words"), count("channels")
+DESCRIPTORS, TILES, CLUSTERS = count("descriptors"), count("tiles"), count("clusters")
+BYTES_PER_WORD, WORDS_PER_CYCLE = count("bytes per word"), count("words per cycle")
+COST = cost("table units")  # MAC = 1 for eyeriss, picojoules for pj-45nm
 
 
 class Partition(StrEnum):
@@ -71,84 +98,153 @@ class DataflowChoice(StrEnum):
     AUTO_ENERGY = "auto-energy"  # per layer, the less energy (ties: fewer cycles)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class PeArrayConfig:
+    """The PE array: its shape, precision, dataflow and what zero weights save."""
+
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.pe_array.PeArray")
 
-    rows: int = 16  # PE rows
-    cols: int = 16  # PE columns
-    rf_words: int = 64  # register-file words per PE; bounds what a PE keeps between cycles
-    bytes_per_word: int = 2  # data precision (16-bit)
-    dataflow: DataflowChoice = DataflowChoice.AUTO_CYCLES
-    weight_sparsity: float = 0.4  # fraction of zero weights
-    sparsity_mode: SparsityMode = SparsityMode.GATE  # what the zeros save (see dataflow)
-    compress_weights: bool = False  # zero weights are neither stored nor moved
-    # how the array's cycles are counted: 'broadcast' (the Squeezelerator's buses) or
-    # 'systolic' (SCALE-Sim's skewed array); see socsim.dataflow.mapper
-    timing: ArrayTiming = ArrayTiming.BROADCAST
+    rows: int = param(16, doc="PE rows: output pixels (OS) or input channels (WS)", unit=PES)
+    cols: int = param(16, doc="PE columns: output channels (filters)", unit=PES)
+    rf_words: int = param(
+        64, doc="register-file words per PE; bounds what a PE keeps between cycles", unit=WORDS
+    )
+    bytes_per_word: int = param(2, doc="data precision (2: 16-bit)", unit=BYTES_PER_WORD)
+    dataflow: DataflowChoice = param(
+        DataflowChoice.AUTO_CYCLES,
+        doc="fixed, or chosen per layer: fewer cycles (auto) or less energy (auto-energy)",
+    )
+    weight_sparsity: float = param(0.4, doc="share of the weights that are zero", unit=FRACTION)
+    sparsity_mode: SparsityMode = param(
+        SparsityMode.GATE,
+        doc="what zero weights save: nothing, MAC energy (gate), or cycles too (skip)",
+    )
+    compress_weights: bool = param(False, doc="zero weights are neither stored nor moved")
+    timing: ArrayTiming = param(
+        ArrayTiming.BROADCAST,
+        doc="how cycles are counted: the Squeezelerator's buses or SCALE-Sim's array",
+    )
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class GlobalBufferConfig:
+    """The global buffer between DRAM and the PE array."""
+
     component: ClassVar[Callable[..., Any]] = _Builds(
         "socsim.components.global_buffer.GlobalBuffer"
     )
 
-    size_bytes: int = 131072  # capacity; a tile's loads wait until its working set fits
-    words_per_cycle: int = 32  # bandwidth to the array; below the array's demand it stalls
-    tile_fraction: float = 0.5  # share of the buffer one tile may hold (0.5: double buffering)
+    size_bytes: int = param(
+        131072, doc="capacity; a tile's loads wait until its working set fits", unit=BYTES
+    )
+    words_per_cycle: int = param(
+        32, doc="bandwidth to the array; below the array's demand it stalls", unit=WORDS_PER_CYCLE
+    )
+    tile_fraction: float = param(
+        0.5, doc="share of the buffer one tile may hold (0.5: double buffering)", unit=FRACTION
+    )
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class DmaConfig:
+    """The DMA engine that moves each tile's data between DRAM and the global buffer."""
+
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.dma.Dma")
 
-    channels: int = 2  # transfers in flight at once (loads and stores overlap with 2)
-    queue_depth: int = 4  # descriptors queued per channel before the controller blocks
-    setup_cycles: int = 16  # per descriptor, before its first byte moves
-    burst_bytes: int = 64  # transfers move whole bursts: time rounds up to bursts
+    channels: int = param(
+        2, doc="transfers in flight at once (loads and stores overlap with 2)", unit=CHANNELS
+    )
+    queue_depth: int = param(
+        4, doc="descriptors queued per channel before the controller blocks", unit=DESCRIPTORS
+    )
+    setup_cycles: int = param(16, doc="per descriptor, before its first byte moves", unit=CYCLES)
+    burst_bytes: int = param(
+        64, doc="transfers move whole bursts: time rounds up to bursts", unit=BYTES
+    )
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class DramConfig:
+    """DRAM, shared by every cluster through the interconnect."""
+
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.dram.Dram")
 
-    channels: int = 1  # independent channels; chunks of different transfers use them in parallel
-    # Per channel, at the SoC clock (16 B at 500 MHz: 8 GB/s). A transfer also crosses the
-    # interconnect, so raising this alone gains nothing beyond interconnect.bytes_per_cycle.
-    bytes_per_cycle: int = 16
-    latency_cycles: int = 100  # first-byte latency of each transfer (pipelined, holds nothing)
+    channels: int = param(
+        1,
+        doc="independent channels; chunks of different transfers use them in parallel",
+        unit=CHANNELS,
+    )
+    bytes_per_cycle: int = param(
+        16,
+        doc="per channel; beyond interconnect.bytes_per_cycle it gains nothing",
+        unit=BYTES_PER_CYCLE,
+    )
+    latency_cycles: int = param(
+        100, doc="first-byte latency of each transfer (pipelined, holds nothing)", unit=CYCLES
+    )
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class InterconnectConfig:
+    """The shared path between the clusters' DMA engines and DRAM."""
+
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.interconnect.Interconnect")
 
-    bytes_per_cycle: int = 16  # width of the shared path between the DMA engines and DRAM
-    grant_bytes: int = 4096  # largest chunk one grant moves before others may be served
-    arbitration: Arbitration = Arbitration.FIFO
+    bytes_per_cycle: int = param(
+        16, doc="width of the path between the DMA engines and DRAM", unit=BYTES_PER_CYCLE
+    )
+    grant_bytes: int = param(
+        4096, doc="largest chunk one grant moves before others may be served", unit=BYTES
+    )
+    arbitration: Arbitration = param(
+        Arbitration.FIFO,
+        doc="who goes next: first come, or the lower cluster and stores first (priority)",
+    )
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class ControllerConfig:
+    """The cluster's controller: the firmware that turns each layer's tiles into commands."""
+
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.controller.Controller")
 
-    layer_setup_cycles: int = 200  # firmware work to start a layer (program loops, addresses)
-    command_cycles: int = 20  # firmware work per command (a DMA descriptor, an array start)
-    prefetch_depth: int = 2  # tiles in flight: 2 loads tile i+1 while tile i computes
+    layer_setup_cycles: int = param(
+        200, doc="firmware work to start a layer (program loops, addresses)", unit=CYCLES
+    )
+    command_cycles: int = param(
+        20, doc="firmware work per command (a DMA descriptor, an array start)", unit=CYCLES
+    )
+    prefetch_depth: int = param(
+        2, doc="tiles in flight: 2 loads tile i+1 while tile i computes", unit=TILES
+    )
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class EnergyConfig:
     """Cost per action: `table` names a built-in table; a level set here overrides it."""
 
-    table: str = "eyeriss"  # 'eyeriss' (normalised, MAC = 1) or 'pj-45nm' (picojoules)
-    mac: float | None = None  # per MAC
-    rf: float | None = None  # per register-file word read or written
-    noc: float | None = None  # per inter-PE transfer
-    glb: float | None = None  # per global-buffer word read or written
-    dram: float | None = None  # per DRAM word read or written
-    idle_per_cycle: float = 0.0  # leakage of each unit per idle cycle, in the table's units
+    table: str = param(
+        "eyeriss", doc="built-in costs: eyeriss (normalised, MAC = 1) or pj-45nm (picojoules)"
+    )
+    mac: float | None = param(None, doc="per MAC (null: the table's)", unit=COST)
+    rf: float | None = param(
+        None, doc="per register-file word read or written (null: the table's)", unit=COST
+    )
+    noc: float | None = param(None, doc="per inter-PE transfer (null: the table's)", unit=COST)
+    glb: float | None = param(
+        None, doc="per global-buffer word read or written (null: the table's)", unit=COST
+    )
+    dram: float | None = param(
+        None, doc="per DRAM word read or written (null: the table's)", unit=COST
+    )
+    idle_per_cycle: float = param(0.0, doc="leakage of each unit per idle cycle", unit=COST)
 
     def costs(self) -> EnergyTable:
         """The table with this config's overrides applied."""
@@ -158,19 +254,33 @@ class EnergyConfig:
         return replace(get_table(self.table), **overrides)
 
 
+@documented
 @dataclass(frozen=True, kw_only=True)
 class SocConfig:
-    name: str = "custom"
-    clock_hz: float = 500e6  # converts cycles to seconds in reports
-    clusters: int = 1
-    partition: Partition = Partition.FRAMES
-    pe_array: PeArrayConfig = field(default_factory=PeArrayConfig)
-    global_buffer: GlobalBufferConfig = field(default_factory=GlobalBufferConfig)
-    dma: DmaConfig = field(default_factory=DmaConfig)
-    dram: DramConfig = field(default_factory=DramConfig)
-    interconnect: InterconnectConfig = field(default_factory=InterconnectConfig)
-    controller: ControllerConfig = field(default_factory=ControllerConfig)
-    energy: EnergyConfig = field(default_factory=EnergyConfig)
+    """The whole SoC: clock, clusters and one section per component (see each section's
+    class for its keys)."""
+
+    name: str = param("custom", doc="shown in reports")
+    clock_hz: float = param(
+        500e6, doc="converts cycles to seconds, and rates to cycles", unit=HERTZ
+    )
+    clusters: int = param(
+        1, doc="copies of the DMA, buffer, array and controller, sharing DRAM", unit=CLUSTERS
+    )
+    partition: Partition = param(Partition.FRAMES, doc="how the host spreads work over clusters")
+    pe_array: PeArrayConfig = param(default_factory=PeArrayConfig, doc="the PE array")
+    global_buffer: GlobalBufferConfig = param(
+        default_factory=GlobalBufferConfig, doc="the global buffer"
+    )
+    dma: DmaConfig = param(default_factory=DmaConfig, doc="each cluster's DMA engine")
+    dram: DramConfig = param(default_factory=DramConfig, doc="the DRAM")
+    interconnect: InterconnectConfig = param(
+        default_factory=InterconnectConfig, doc="the path between DMA engines and DRAM"
+    )
+    controller: ControllerConfig = param(
+        default_factory=ControllerConfig, doc="each cluster's controller"
+    )
+    energy: EnergyConfig = param(default_factory=EnergyConfig, doc="the cost of each action")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -206,8 +316,9 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
 }
 
 
-def _checked(where: str, name: str, value: Any, kind: Any) -> Any:
-    """One field's value, checked against its type and range (strings become enums).
+def _checked(where: str, spec: Field, value: Any, kind: Any, root: SocConfig) -> Any:
+    """One field's value, checked against its type, unit and range (strings become enums
+    and numbers, unit strings converting at `root`'s clock).
 
     A type other than a number, a bool, a string or an enum (a user section's own field)
     is left for its class to check.
@@ -230,34 +341,59 @@ def _checked(where: str, name: str, value: Any, kind: Any) -> Any:
         return value
     if kind not in (int, float):
         return value
-    wrong_type = isinstance(value, bool) or not isinstance(
-        value, int if kind is int else (int, float)
-    )
-    if wrong_type:
-        raise ConfigError(
-            f"{where}={value!r}, expected {'an integer' if kind is int else 'a number'}"
-        )
-    low, high = _RANGES.get(name, (1, None))
-    if (low is not None and value < low) or (high is not None and value > high):
-        bound = f">= {low}" if high is None else f"in [{low}, {high}]"
-        raise ConfigError(f"{where}={value!r}, expected a value {bound}")
-    return kind(value)
+    unit = unit_of(spec) or NUMBER
+    number = _number(value, unit, root)
+    if number is None:
+        expected = unit.expected(None if spec.default is MISSING else spec.default)
+        if unit is NUMBER:
+            expected = "an integer" if kind is int else "a number"
+        raise ConfigError(f"{where}={value!r}, expected {expected}")
+    if kind is int and number.denominator != 1:
+        converted = ""
+        if isinstance(value, str) and unit.needs_clock(value):
+            converted = f" (it is {float(number):g} at clock_hz={plain(root.clock_hz)})"
+        whole = "an integer" if unit is NUMBER else f"a whole {unit.quantity}"
+        raise ConfigError(f"{where}={value!r}, expected {whole}{converted}")
+    low, high = _RANGES.get(spec.name, (1, None))
+    if (low is not None and number < low) or (high is not None and number > high):
+        if high is not None:
+            bound = f"a {unit.quantity} in [{low}, {high}]"
+        elif low == 0:
+            bound = f"a non-negative {unit.quantity}"
+        elif low == 1 and kind is int:
+            bound = f"a positive {unit.quantity}"
+        else:
+            bound = f"a {unit.quantity} >= {low}"
+        raise ConfigError(f"{where}={value!r}, expected {bound}")
+    return kind(number)
 
 
-def _validate_section(obj: Any, path: str) -> None:
+def _number(value: Any, unit: Unit, root: SocConfig) -> Fraction | None:
+    """The exact value of a number or a string read in `unit`; None if it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, float) and math.isfinite(value)):
+        return Fraction(value)
+    if isinstance(value, str):
+        # fields are checked in order, so clock_hz is a number before the sections need it
+        return unit.quantity_of(value, root.clock_hz)
+    return None
+
+
+def _validate_section(obj: Any, path: str, root: SocConfig) -> None:
     """Checks every field of a config dataclass, recursing into nested sections."""
     hints = get_type_hints(type(obj))
     for f in fields(obj):
         value = getattr(obj, f.name)
         if is_dataclass(value):
-            _validate_section(value, f"{path}{f.name}.")
+            _validate_section(value, f"{path}{f.name}.", root)
         else:
-            object.__setattr__(obj, f.name, _checked(path + f.name, f.name, value, hints[f.name]))
+            object.__setattr__(obj, f.name, _checked(path + f.name, f, value, hints[f.name], root))
 
 
 def validate(soc: SocConfig) -> None:
     """Raises `ConfigError` naming the key path of the first bad value or combination."""
-    _validate_section(soc, "")
+    _validate_section(soc, "", soc)
     get_table(soc.energy.table)
     pe, glb = soc.pe_array, soc.global_buffer
     if pe.dataflow is DataflowChoice.IS and pe.timing is not ArrayTiming.SYSTOLIC:

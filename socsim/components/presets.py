@@ -9,10 +9,11 @@ docs/calibration.md gives the reasoning.
 from __future__ import annotations
 
 import difflib
+import json
 import os
-from dataclasses import replace
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import yaml
 
@@ -22,7 +23,9 @@ from socsim.components.config import (
     SocConfig,
     with_overrides,
 )
+from socsim.components.params import default_of, doc_of, kind_text, unit_of
 from socsim.components.scalesim_cfg import load_scalesim_cfg
+from socsim.enums import StrEnum
 from socsim.errors import ConfigError
 
 
@@ -110,3 +113,97 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
         else:
             items.append((f"{prefix}{key}", value))
     return items
+
+
+def to_yaml(soc: SocConfig, base: str = DEFAULT_PRESET) -> str:
+    """`soc` as a YAML SoC file giving every key, each with its unit and meaning in a
+    comment; `load_yaml` reads it back equal to `soc`."""
+    lines: list[tuple[str, str]] = [("base: " + base, "")]
+
+    def walk(obj: Any, indent: str) -> None:
+        hints = get_type_hints(type(obj))
+        for f in fields(obj):
+            value = getattr(obj, f.name)
+            if is_dataclass(value):
+                lines.append((f"{indent}{f.name}:", doc_of(f)))
+                walk(value, indent + "  ")
+                continue
+            unit = kind_text(f, hints[f.name])
+            shown = unit_of(f) and unit_of(f).shown(value, soc.clock_hz)
+            comment = f"[{unit}{f' = {shown}' if shown else ''}] {doc_of(f)}" if doc_of(f) else ""
+            lines.append((f"{indent}{f.name}: {_yaml_scalar(value)}", comment))
+
+    walk(soc, "")
+    column = max(len(text) for text, _ in lines) + 2
+    head = (
+        "# A SoC with every key given: copy, edit and load with `--soc FILE.yaml`.\n"
+        "# Deleted keys keep the base preset's value. Values may carry units ('256 KiB',\n"
+        "# '400 MHz', '8 GB/s', '200 ns', '40%'); docs/config.md describes every key.\n"
+    )
+    body = (f"{text:<{column}}# {comment}" if comment else text for text, comment in lines)
+    return head + "\n".join(body) + "\n"
+
+
+def _yaml_scalar(value: Any) -> str:
+    """One value as YAML writes it (null, true, 0.4, a quoted string where needed)."""
+    value = value.value if isinstance(value, StrEnum) else value
+    text = yaml.safe_dump(value, width=1000).removesuffix("\n...\n").strip()
+    # YAML folds a string with line breaks over lines; a JSON string is YAML on one line
+    return json.dumps(value) if "\n" in text else text
+
+
+def reference() -> str:
+    """docs/config.md: every key of a SoC file with its default, unit and meaning, and the
+    unit strings each unit accepts, all from the fields' declarations."""
+    out = [
+        "# SoC configuration keys",
+        "",
+        "<!-- Generated from socsim/components/config.py by "
+        "`socsim presets --reference > docs/config.md`; a test checks it is current. -->",
+        "",
+        "A SoC YAML file (`socsim run --soc FILE.yaml`) names a `base` preset and sets any of "
+        "the keys below, sections nested as in the headings; keys left out keep the "
+        "preset's value. `socsim presets --show NAME` prints a preset as such a file, every "
+        "key given. The defaults below are `SocConfig()`'s; in Python, `help(socsim.DramConfig)` "
+        "and the other sections list the same.",
+        "",
+        "## Writing values",
+        "",
+        "A number may be written in exponent form (`400e6`, which YAML alone reads as text). "
+        "A quantity may carry a unit, converted exactly into the key's unit; an integer key "
+        "takes only a whole result (`1.5 KiB` is 1536 bytes, `1.3 B` is refused). Rates and "
+        "times convert to cycles at the SoC's `clock_hz` (`8 GB/s` at 500 MHz is 16 bytes "
+        "per cycle), when the file is read.",
+        "",
+        "| unit | also written as | converted at `clock_hz` |",
+        "|---|---|---|",
+    ]
+    units = {}
+    sections = [(SocConfig, "")]
+    for cls, _ in sections:
+        for f in fields(cls):
+            if is_dataclass(default_of(f)):
+                sections.append((type(default_of(f)), f.name + "."))
+            elif unit_of(f) is not None and unit_of(f).suffixes:
+                units[unit_of(f).name] = unit_of(f)
+    for unit in units.values():
+        written = [
+            [f"`{suffix}`" for suffix, (_, p) in unit.suffixes.items() if bool(p) is at]
+            for at in (False, True)
+        ]
+        out.append(f"| {unit.name} | {', '.join(written[0])} | {', '.join(written[1])} |")
+    out.append("")
+    out.append("Byte prefixes follow IEC 80000-13: `kB` is 1000 bytes, `KiB` 1024.")
+    for cls, prefix in sections:
+        hints = get_type_hints(cls)
+        title = f"`{prefix.rstrip('.')}`" if prefix else "Top level"
+        summary = " ".join((cls.__doc__ or "").split("\n\n")[0].split())
+        out += ["", f"## {title} ({cls.__name__})", "", summary]
+        out += ["", "| key | default | unit | meaning |", "|---|---|---|---|"]
+        for f in fields(cls):
+            default = default_of(f)
+            if is_dataclass(default):
+                continue
+            unit = kind_text(f, hints[f.name], sep=", ")
+            out.append(f"| `{prefix}{f.name}` | `{_yaml_scalar(default)}` | {unit} | {doc_of(f)} |")
+    return "\n".join(out) + "\n"

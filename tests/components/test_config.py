@@ -38,11 +38,11 @@ def test_overrides_set_dotted_paths_and_coerce_enums():
     ("overrides", "message"),
     [
         ({"pe_array.rowz": 8}, "unknown key 'pe_array.rowz', expected one of rows, cols"),
-        ({"pe_array.rows": 0}, "pe_array.rows=0, expected a value >= 1"),
-        ({"pe_array.rows": "8"}, "pe_array.rows='8', expected an integer"),
+        ({"pe_array.rows": 0}, "pe_array.rows=0, expected a positive number of PEs"),
+        ({"pe_array.rows": "eight"}, "pe_array.rows='eight', expected a number of PEs such as 16"),
         (
             {"pe_array.weight_sparsity": 1.5},
-            r"pe_array.weight_sparsity=1.5, expected a value in \[0.0, 0.99\]",
+            r"pe_array.weight_sparsity=1.5, expected a fraction in \[0.0, 0.99\]",
         ),
         ({"partition": "rings"}, "partition='rings', expected one of frames, pipeline, channels"),
         ({"clusters.count": 2}, "unknown key 'clusters.count': clusters has no sub-keys"),

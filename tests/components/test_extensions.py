@@ -102,7 +102,7 @@ def test_the_example_property_test_passes():
 
 
 def test_a_user_config_is_validated_pickled_and_overridden_like_socsim_s_own():
-    with pytest.raises(ConfigError, match="dram.refresh_cycles=0, expected a value >= 1"):
+    with pytest.raises(ConfigError, match="dram.refresh_cycles=0, expected a positive value"):
         replace(CONFIG, dram=example.RefreshDramConfig(refresh_cycles=0))
     with pytest.raises(ConfigError, match="dram.refresh_cycles=90, expected less than"):
         example.RefreshDramConfig(refresh_interval_cycles=90, refresh_cycles=90)
@@ -122,7 +122,7 @@ class BankedDramConfig(DramConfig):
 
 def test_fields_of_types_socsim_does_not_know_are_left_to_the_user_class():
     assert replace(CONFIG, dram=BankedDramConfig()).dram.bank_order == (0, 2, 1, 3)
-    with pytest.raises(ConfigError, match="dram.page_bytes=0, expected a value >= 1"):
+    with pytest.raises(ConfigError, match="dram.page_bytes=0, expected a positive value"):
         replace(CONFIG, dram=BankedDramConfig(page_bytes=0))
 
 
