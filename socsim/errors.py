@@ -18,4 +18,14 @@ class MappingError(SocsimError):
 
 
 class SimulationError(SocsimError):
-    """A simulation that cannot finish (deadlock, a tile that can never be admitted)."""
+    """A simulation that cannot finish (deadlock, a tile that can never be admitted).
+
+    Raised by `simulate`, it carries what the run did before it stopped: `result`, a
+    `socsim.simulation.Result` of the events so far (unfinished frames have no finish), and
+    `waits`, what each blocked controller stage waits for (`"soc.cluster0.controller load"`
+    -> `"soc.cluster0.dma: the load of layer 0 tile 0"`). Both are None when the error was
+    not raised by a run.
+    """
+
+    result = None
+    waits: dict[str, str] | None = None

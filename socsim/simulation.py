@@ -14,7 +14,7 @@ from socsim.components.presets import load_soc
 from socsim.components.soc import Soc
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
-from socsim.errors import ConfigError
+from socsim.errors import ConfigError, SimulationError
 from socsim.report.summary import frame_summary, layer_summary, run_summary, with_energy
 from socsim.workloads import Network
 from socsim.workloads.load import load_network
@@ -55,7 +55,8 @@ def simulate(
     `network` is a zoo name, a `Network` or a topology file; `soc` a preset name, a
     `SocConfig` or a YAML file. `arrival` is None (all frames at once), a frame rate in
     frames per second (periodic), or an `Arrival`; `seed` drives Poisson arrivals. Raises
-    `SimulationError` if the run cannot finish.
+    `SimulationError` if the run cannot finish; the error's `result` then holds what ran
+    until it stopped and its `waits` what each blocked stage waits for.
     """
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
         raise ConfigError(f"frames={frames!r}, expected a positive integer")
@@ -65,11 +66,28 @@ def simulate(
     mappings = map_network(net, config)
     arrivals = stream.times(frames, config.clock_hz, seed)
     machine = Soc(config)
-    machine.run(net, mappings, arrivals)
+    try:
+        machine.run(net, mappings, arrivals)
+    except SimulationError as error:
+        error.result = summarize(net, config, stream, mappings, machine, stopped=True)
+        raise
+    return summarize(net, config, stream, mappings, machine)
+
+
+def summarize(
+    network: Network,
+    config: SocConfig,
+    stream: Arrival,
+    mappings: list[LayerMapping],
+    machine: Soc,
+    stopped: bool = False,
+) -> Result:
+    """The `Result` of a run; `stopped`: it ended early, so its time ends at the last event."""
     events = with_energy(machine.log.frame(), config)
     frame_table = frame_summary(machine.host.frames, stream.deadline_cycles(config.clock_hz))
-    layers = layer_summary(events, net, machine.ran, config)
-    summary = run_summary(events, frame_table, net, config, stream)
+    layers = layer_summary(events, network, machine.ran, config)
+    end = machine.env.now if stopped else None
+    summary = run_summary(events, frame_table, network, config, stream, end)
     return Result(
-        net, config, tuple(mappings), tuple(machine.work), events, layers, frame_table, summary
+        network, config, tuple(mappings), tuple(machine.work), events, layers, frame_table, summary
     )

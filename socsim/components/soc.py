@@ -68,23 +68,31 @@ class Soc:
             ]
             self.ran = [tuple(part for part in parts if part is not None) for parts in shares]
             self.host.by_channels(arrivals, shares)
-        self.env.run()
-        self._check_finished()
+        try:
+            self.env.run()
+            self._check_finished()
+        except SimulationError as error:
+            error.waits = self.waits()
+            raise
 
     @property
     def work(self) -> list[LayerMapping]:
         """What one frame runs, in order: `ran` flattened."""
         return [m for parts in self.ran for m in parts]
 
+    def waits(self) -> dict[str, str]:
+        """What each blocked controller stage waits for, by `"<controller scope> <stage>"`."""
+        return {
+            f"{c.controller.scope} {stage}": what
+            for c in self.clusters
+            for stage, what in c.controller.blocked.items()
+        }
+
     def _check_finished(self) -> None:
         unfinished = [f for f, (_, _, finish) in enumerate(self.host.frames) if finish < 0]
         if not unfinished:
             return
-        waits = [
-            f"{c.controller.scope} {stage} stage waits for {what}"
-            for c in self.clusters
-            for stage, what in c.controller.blocked.items()
-        ]
+        waits = [f"{stage} stage waits for {what}" for stage, what in self.waits().items()]
         raise SimulationError(
             f"simulation stopped at cycle {self.env.now} with {len(unfinished)} frame(s) "
             f"unfinished (first: {unfinished[0]}): " + ("; ".join(waits) or "no component waits")

@@ -54,9 +54,17 @@ def idle_by_unit(events: pd.DataFrame, config: SocConfig, makespan: int) -> pd.S
 
 
 def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.DataFrame:
-    """Per frame: arrival, start, finish and latency (finish - arrival) in cycles."""
+    """Per frame: arrival, start, finish and latency (finish - arrival) in cycles.
+
+    A run that stopped early leaves frames unfinished (the host's -1): their start (if
+    never started), finish and latency are missing (`pd.NA`, columns of type Int64).
+    """
     table = pd.DataFrame(records, columns=["arrival", "start", "finish"], dtype=np.int64)
     table.index.name = "frame"
+    if (table["finish"] < 0).any():
+        table = table.astype("Int64")
+        times = table[["start", "finish"]]
+        table[["start", "finish"]] = times.mask(times < 0)
     table["latency"] = table["finish"] - table["arrival"]
     table["missed"] = (table["latency"] > deadline) if deadline is not None else False
     return table
@@ -120,20 +128,23 @@ def run_summary(
     network: Network,
     config: SocConfig,
     arrival: Arrival,
+    end: int | None = None,
 ) -> dict[str, Any]:
     """The headline figures: time, work, traffic, energy by level, and stream statistics.
 
-    `cycles` is the makespan (first arrival to last finish); `utilization` MACs over
-    (cycles x PEs x clusters); latencies are in seconds; energy in the table's unit.
+    `cycles` is the makespan (first arrival to last finish, or to `end` for a run that
+    stopped early); `utilization` MACs over (cycles x PEs x clusters); latencies (of the
+    finished frames; NaN if none) are in seconds; energy in the table's unit.
     """
-    makespan = int(frames["finish"].max() - frames["arrival"].min())
+    last = frames["finish"].max() if end is None else end
+    makespan = int(last - frames["arrival"].min())
     seconds = makespan / config.clock_hz
     macs = int(events["macs"].sum())
     pes = config.pe_array.rows * config.pe_array.cols * config.clusters
     energy = {level: float(events[f"energy_{level}"].sum()) for level in LEVELS}
     energy["idle"] = idle_energy(events, config, makespan)
     energy["total"] = sum(energy.values())
-    latency = frames["latency"].to_numpy() / config.clock_hz
+    latency = frames["latency"].dropna().to_numpy(np.float64) / config.clock_hz
     deadline = arrival.deadline_cycles(config.clock_hz)
     return {
         "model": network.name,
@@ -147,8 +158,8 @@ def run_summary(
         "energy": energy,
         "energy_unit": config.energy.costs().unit,
         "arrival": arrival.kind,
-        "latency_p50": float(np.percentile(latency, 50)),
-        "latency_p99": float(np.percentile(latency, 99)),
+        "latency_p50": float(np.percentile(latency, 50)) if latency.size else float("nan"),
+        "latency_p99": float(np.percentile(latency, 99)) if latency.size else float("nan"),
         "throughput_fps": len(frames) / seconds if seconds else 0.0,
         "deadline_s": None if deadline is None else deadline / config.clock_hz,
         "deadline_misses": int(frames["missed"].sum()),

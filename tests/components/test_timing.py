@@ -8,10 +8,13 @@ bus 16 B/cycle; DMA setup 5; no firmware cost. A 1024-byte load then takes
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import replace
 
 import pytest
 
+import socsim
 from socsim.components.config import (
     ControllerConfig,
     DmaConfig,
@@ -21,6 +24,7 @@ from socsim.components.config import (
     SocConfig,
 )
 from socsim.components.dma import Dma
+from socsim.components.interconnect import Interconnect
 from socsim.components.soc import Soc
 from socsim.dataflow import AccessCounts, Dataflow, LayerMapping, Tile
 from socsim.errors import SimulationError
@@ -103,3 +107,39 @@ def test_a_run_that_cannot_finish_raises_naming_the_blocked_component(monkeypatc
         r"soc\.cluster0\.dma: the load of layer 0 tile 0",
     ):
         run(CONFIG, (TILE,))
+
+
+def test_a_stopped_simulation_carries_its_partial_result(monkeypatch):
+    """A run whose stores never land stops after the first tile's compute; the error holds
+    the events up to then, the unfinished frame, and what the stuck stage waits for."""
+    transfer = Interconnect.transfer
+
+    def no_writes(self, nbytes, write, *args):  # a broken bus: writes never complete
+        if write:
+            yield self.env.event()
+        yield from transfer(self, nbytes, write, *args)
+
+    monkeypatch.setattr(Interconnect, "transfer", no_writes)
+    builder = NetworkBuilder("tiny", (4, 8, 8))
+    builder.conv("conv", "input", 4, 1)
+    with pytest.raises(SimulationError, match=r"stopped at cycle (\d+)") as caught:
+        socsim.simulate(builder.build(), CONFIG)
+    error = caught.value
+    assert error.waits == {
+        "soc.cluster0.controller store": "soc.cluster0.dma: the store of layer 0 tile 0"
+    }
+    result = error.result
+    (tile,) = result.mappings[0].tiles
+    assert tile.repeat == 1
+    events = result.events
+    # Only the tile's load (DMA and DRAM), the wait for it and its compute ran; no store.
+    assert sorted(events["action"].astype(str).unique()) == ["compute", "load", "read", "wait_dma"]
+    assert events.loc[events["action"] == "load", "bytes"].sum() == tile.in_bytes
+    assert result.summary["dram_bytes"] == tile.in_bytes
+    assert result.summary["macs"] == tile.macs
+    stopped = int(re.search(r"stopped at cycle (\d+)", str(error))[1])
+    compute = events[events["action"] == "compute"]
+    # The store's DMA set up (5 cycles) after the compute, then its transfer never ended.
+    assert stopped == compute["end"].max() + 5 == result.summary["cycles"]
+    assert result.frames["finish"].isna().all() and result.frames["latency"].isna().all()
+    assert math.isnan(result.summary["latency_p50"])
