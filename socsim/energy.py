@@ -9,16 +9,17 @@ write), each per 16-bit word. Totals, per-layer and per-component sums are all s
 from __future__ import annotations
 
 from dataclasses import astuple, dataclass, fields
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from socsim.dataflow.types import AccessCounts
 from socsim.errors import ConfigError
 
 LEVELS = ("mac", "rf", "noc", "glb", "dram")
 
-# Which AccessCounts fields each level charges.
+# Which fields of `socsim.dataflow.AccessCounts` each level charges. This module imports no
+# other socsim package (a leaf every layer may use), so counts are read by field name.
 LEVEL_COUNTS = {
     "mac": ("mac",),
     "rf": ("rf_read", "rf_write"),
@@ -39,8 +40,8 @@ class EnergyTable:
     glb: float
     dram: float
 
-    def energy(self, counts: AccessCounts) -> dict[str, float]:
-        """Energy per level of one set of counts, and their `total`."""
+    def energy(self, counts: Any) -> dict[str, float]:
+        """Energy per level of one `AccessCounts` (or anything with its fields), and `total`."""
         parts = {
             level: getattr(self, level) * sum(getattr(counts, f) for f in LEVEL_COUNTS[level])
             for level in LEVELS

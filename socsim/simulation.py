@@ -15,7 +15,7 @@ from socsim.components.soc import Soc
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
 from socsim.errors import ConfigError, SimulationError
-from socsim.report.summary import frame_summary, layer_summary, run_summary, with_energy
+from socsim.summarize import frame_summary, layer_summary, run_summary, with_energy
 from socsim.workloads import Network
 from socsim.workloads.load import load_network
 
@@ -29,7 +29,7 @@ class Result:
     energy of each row per level; `layers` one row per layer (per frame: means over frames),
     its compute figures from what ran (the channel shares, under `channels`);
     `frames` the arrival, start, finish and latency of each frame in cycles; `summary` the
-    headline figures (see `socsim.report.summary.run_summary`).
+    headline figures (see `socsim.summarize.run_summary`).
     """
 
     network: Network

@@ -153,6 +153,7 @@ from typing import NamedTuple
 from socsim.dataflow.array import Shape, tile_work
 from socsim.dataflow.tiling import CACHED, build_tiles, plan_layer, shape_of
 from socsim.dataflow.types import ArrayConfig, Dataflow, LayerMapping, Tile, TilePlan
+from socsim.energy import EYERISS
 from socsim.errors import ConfigError, MappingError
 from socsim.workloads import Layer
 
@@ -200,8 +201,6 @@ def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> tuple[LayerMap
     key = (shape_of(layer), array, dataflow)
     found = _MAPPED.get(key)
     if found is None:
-        from socsim.energy import EYERISS  # here: socsim.energy imports this package
-
         try:
             plan = plan_layer(*key)
         except MappingError as e:

@@ -1,10 +1,11 @@
 """Reports: from a run's event log to tables, figures and traces.
 
-`summary` builds what every `Result` carries (events with energy, the layer, frame and run
-tables); `breakdown` groups them by stage, block, stall cause and unit; `plots` draws the
+`summary` holds the tables every `Result` carries (events with energy, the layer, frame and
+run tables, built by `socsim.summarize`, below this package); `breakdown` groups them by stage, block, stall cause and unit; `plots` draws the
 paper's figures and a run's timeline and power (matplotlib, written to files); `trace`
-exports a run for the Perfetto / Chrome trace viewer. Names load on first use, so
-simulating never imports matplotlib.
+exports a run for the Perfetto / Chrome trace viewer; `paper` runs the paper's study. Reports
+import the simulator, never the reverse; names load on first use, so a report's import does
+not load matplotlib until it draws.
 """
 
 from importlib import import_module

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from socsim.report.summary import ENERGY_COLUMNS, STALL_CAUSES, idle_by_unit
+from socsim.summarize import ENERGY_COLUMNS, STALL_CAUSES, idle_by_unit
 
-if TYPE_CHECKING:  # socsim.simulation imports this package: no cycle at run time
+if TYPE_CHECKING:  # annotations only: reading a Result needs no simulator
     from socsim.simulation import Result
 
 OTHER = "other"

@@ -28,9 +28,9 @@ from socsim.energy import LEVELS
 from socsim.errors import ConfigError
 from socsim.outputs import replace_file
 from socsim.report.breakdown import stage_label, stage_summary
-from socsim.report.summary import STALL_CAUSES
+from socsim.summarize import STALL_CAUSES
 
-if TYPE_CHECKING:  # socsim.simulation imports this package: no cycle at run time
+if TYPE_CHECKING:  # annotations only: reading a Result needs no simulator
     from socsim.simulation import Result
 
 Cycles = TypeVar("Cycles", float, np.ndarray, pd.Series)

@@ -1,166 +1,27 @@
-"""From an event log to the tables and figures of one run."""
+"""The run tables every `Result` carries, under the report package's name.
 
-from __future__ import annotations
+They are built by the summarize step of `simulate` (`socsim.summarize`), which lives below
+the reports so that simulating never imports them; reports read them from here or there.
+"""
 
-from collections.abc import Sequence
-from typing import Any
+from socsim.summarize import (
+    ENERGY_COLUMNS,
+    STALL_CAUSES,
+    frame_summary,
+    idle_by_unit,
+    idle_energy,
+    layer_summary,
+    run_summary,
+    with_energy,
+)
 
-import numpy as np
-import pandas as pd
-
-from socsim.components.config import Partition, SocConfig
-from socsim.components.eventlog import COUNT_COLUMNS
-from socsim.components.stream import Arrival
-from socsim.dataflow.types import LayerMapping
-from socsim.energy import LEVELS
-from socsim.workloads import Network
-
-ENERGY_COLUMNS = [f"energy_{level}" for level in LEVELS]
-DRAM_UNIT = "soc.dram."
-STALL_CAUSES = ("wait_dma", "wait_buffer", "wait_array")  # see Controller.stalled
-
-
-def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
-    """The events with the energy of each row per level (`energy_mac` …) and in total."""
-    energy = config.energy.costs().frame(events[COUNT_COLUMNS])
-    energy.columns = ENERGY_COLUMNS
-    events = pd.concat([events, energy], axis=1)
-    events["energy"] = energy.sum(axis=1)
-    return events
-
-
-def idle_energy(events: pd.DataFrame, config: SocConfig, makespan: int) -> float:
-    """Leakage: `idle_per_cycle` for every cycle each logged unit was not busy."""
-    return float(idle_by_unit(events, config, makespan).sum())
-
-
-def idle_by_unit(events: pd.DataFrame, config: SocConfig, makespan: int) -> pd.Series:
-    """Leakage per unit scope: `idle_per_cycle` x (makespan - cycles the unit was busy).
-
-    Busy time is the union of the unit's intervals, so overlapping intervals count once.
-    Holds (a buffer's occupancy) and pipeline waits (`wait_*`, a stage waiting, on no
-    hardware of its own) are not activity and are left out.
-    """
-    busy = events[~events["action"].isin(("hold", *STALL_CAUSES))]
-    busy = busy.assign(unit=busy["unit"].astype(str)).sort_values(["unit", "start"])
-    rate = config.energy.idle_per_cycle
-    if not rate:
-        return pd.Series(0.0, index=pd.Index(busy["unit"].unique(), name="unit"))
-    # An interval adds what reaches past every earlier interval of its unit.
-    by_unit = busy["unit"]
-    reach = busy.groupby(by_unit)["end"].cummax().groupby(by_unit).shift(fill_value=-1)
-    added = (busy["end"] - np.maximum(busy["start"], reach)).clip(lower=0)
-    return rate * (makespan - added.groupby(by_unit).sum())
-
-
-def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.DataFrame:
-    """Per frame: arrival, start, finish and latency (finish - arrival) in cycles.
-
-    A run that stopped early leaves frames unfinished (the host's -1): their start (if
-    never started), finish and latency are missing (`pd.NA`, columns of type Int64).
-    """
-    table = pd.DataFrame(records, columns=["arrival", "start", "finish"], dtype=np.int64)
-    table.index.name = "frame"
-    if (table["finish"] < 0).any():
-        table = table.astype("Int64")
-        times = table[["start", "finish"]]
-        table[["start", "finish"]] = times.mask(times < 0)
-    table["latency"] = table["finish"] - table["arrival"]
-    table["missed"] = (table["latency"] > deadline) if deadline is not None else False
-    return table
-
-
-def layer_summary(
-    events: pd.DataFrame,
-    network: Network,
-    ran: Sequence[Sequence[LayerMapping]],
-    config: SocConfig,
-) -> pd.DataFrame:
-    """One row per layer, per frame (means over frames).
-
-    `ran[i]` is what ran of layer i: its mapping, or under the `channels` partition each
-    cluster's share. `cycles` is the layer's span from its first to its last event (what it
-    adds to a frame run alone), `compute_cycles` the arrays' busy time (summed over the
-    shares), `efficiency` MACs / (compute cycles x PEs) and `utilization` MACs / (span x
-    PEs of the clusters the layer holds: all of them under `channels`, else one).
-    `dataflow` lists the shares' dataflows ("os+ws" when they differ).
-    """
-    per_frame = (
-        events[events["layer"] >= 0]
-        .assign(dram_bytes=lambda e: e["bytes"].where(e["unit"].str.startswith(DRAM_UNIT), 0))
-        .groupby(["frame", "layer"], observed=True)
-        .agg(
-            start=("start", "min"),
-            end=("end", "max"),
-            macs=("macs", "sum"),
-            dram_bytes=("dram_bytes", "sum"),
-            energy=("energy", "sum"),
-            **{c: (c, "sum") for c in ENERGY_COLUMNS},
-        )
-    )
-    per_frame["cycles"] = per_frame["end"] - per_frame["start"]
-    means = per_frame.drop(columns=["start", "end"]).groupby(level="layer").mean()
-    pes = config.pe_array.rows * config.pe_array.cols
-    held = config.clusters if config.partition is Partition.CHANNELS else 1
-    rows = []
-    for index, (layer, parts) in enumerate(zip(network.layers, ran, strict=True)):
-        rows.append(
-            {
-                "layer": index,
-                "name": layer.name,
-                "op": layer.op.value,
-                "stage": layer.stage,
-                "block": layer.block,
-                "dataflow": "+".join(dict.fromkeys(m.dataflow.value for m in parts)),
-                "tiles": sum(m.tile_count for m in parts),
-                "compute_cycles": sum(m.cycles for m in parts),
-            }
-        )
-    table = pd.DataFrame(rows).set_index("layer").join(means)
-    table["efficiency"] = table["macs"] / (table["compute_cycles"] * pes)
-    table["utilization"] = table["macs"] / (table["cycles"] * pes * held)
-    return table.astype({"stage": "Int64", "block": "Int64"})
-
-
-def run_summary(
-    events: pd.DataFrame,
-    frames: pd.DataFrame,
-    network: Network,
-    config: SocConfig,
-    arrival: Arrival,
-    end: int | None = None,
-) -> dict[str, Any]:
-    """The headline figures: time, work, traffic, energy by level, and stream statistics.
-
-    `cycles` is the makespan (first arrival to last finish, or to `end` for a run that
-    stopped early); `utilization` MACs over (cycles x PEs x clusters); latencies (of the
-    finished frames; NaN if none) are in seconds; energy in the table's unit.
-    """
-    last = frames["finish"].max() if end is None else end
-    makespan = int(last - frames["arrival"].min())
-    seconds = makespan / config.clock_hz
-    macs = int(events["macs"].sum())
-    pes = config.pe_array.rows * config.pe_array.cols * config.clusters
-    energy = {level: float(events[f"energy_{level}"].sum()) for level in LEVELS}
-    energy["idle"] = idle_energy(events, config, makespan)
-    energy["total"] = sum(energy.values())
-    latency = frames["latency"].dropna().to_numpy(np.float64) / config.clock_hz
-    deadline = arrival.deadline_cycles(config.clock_hz)
-    return {
-        "model": network.name,
-        "soc": config.name,
-        "frames": len(frames),
-        "cycles": makespan,
-        "seconds": seconds,
-        "macs": macs,
-        "dram_bytes": int(events.loc[events["unit"].str.startswith(DRAM_UNIT), "bytes"].sum()),
-        "utilization": macs / (makespan * pes) if makespan else 0.0,
-        "energy": energy,
-        "energy_unit": config.energy.costs().unit,
-        "arrival": arrival.kind,
-        "latency_p50": float(np.percentile(latency, 50)) if latency.size else float("nan"),
-        "latency_p99": float(np.percentile(latency, 99)) if latency.size else float("nan"),
-        "throughput_fps": len(frames) / seconds if seconds else 0.0,
-        "deadline_s": None if deadline is None else deadline / config.clock_hz,
-        "deadline_misses": int(frames["missed"].sum()),
-    }
+__all__ = [
+    "ENERGY_COLUMNS",
+    "STALL_CAUSES",
+    "frame_summary",
+    "idle_by_unit",
+    "idle_energy",
+    "layer_summary",
+    "run_summary",
+    "with_energy",
+]

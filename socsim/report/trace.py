@@ -18,7 +18,7 @@ import pandas as pd
 
 from socsim.outputs import replace_file
 
-if TYPE_CHECKING:  # socsim.simulation imports this package: no cycle at run time
+if TYPE_CHECKING:  # annotations only: reading a Result needs no simulator
     from socsim.simulation import Result
 
 ARGS = ["frame", "layer", "tile", "bytes", "macs"]
