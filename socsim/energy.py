@@ -8,6 +8,7 @@ write), each per 16-bit word. Totals, per-layer and per-component sums are all s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import astuple, dataclass, fields
 from typing import Any
 
@@ -27,6 +28,7 @@ LEVEL_COUNTS = {
     "glb": ("glb_read", "glb_write"),
     "dram": ("dram_read", "dram_write"),
 }
+COUNT_FIELDS = tuple(name for names in LEVEL_COUNTS.values() for name in names)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,23 +42,28 @@ class EnergyTable:
     glb: float
     dram: float
 
-    def energy(self, counts: Any) -> dict[str, float]:
-        """Energy per level of one `AccessCounts` (or anything with its fields), and `total`."""
-        parts = {
-            level: getattr(self, level) * sum(getattr(counts, f) for f in LEVEL_COUNTS[level])
+    def by_level(self, counts: Mapping[str, Any]) -> dict[str, Any]:
+        """Energy per level: its cost x the sum of the count fields it charges (`LEVEL_COUNTS`).
+
+        The one formula: `counts` maps each `AccessCounts` field name to a number (one set
+        of counts) or to a column (one value per event row), and so does the result.
+        """
+        return {
+            level: getattr(self, level) * sum(counts[name] for name in LEVEL_COUNTS[level])
             for level in LEVELS
         }
+
+    def energy(self, counts: Any) -> dict[str, float]:
+        """Energy per level of one `AccessCounts` (or anything with its fields), and `total`."""
+        parts = self.by_level({name: getattr(counts, name) for name in COUNT_FIELDS})
         parts["total"] = sum(parts.values())
         return parts
 
     def frame(self, counts: pd.DataFrame) -> pd.DataFrame:
         """Energy per level (columns `LEVELS`) of every row of a frame of count columns."""
+        parts = self.by_level({name: counts[name].to_numpy(np.int64) for name in COUNT_FIELDS})
         return pd.DataFrame(
-            {
-                level: getattr(self, level)
-                * counts[list(LEVEL_COUNTS[level])].sum(axis=1).to_numpy(np.float64)
-                for level in LEVELS
-            },
+            {level: np.asarray(part, np.float64) for level, part in parts.items()},
             index=counts.index,
         )
 

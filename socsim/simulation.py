@@ -15,7 +15,7 @@ from socsim.components.soc import Soc
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
 from socsim.errors import ConfigError, SimulationError
-from socsim.summarize import frame_summary, layer_summary, run_summary, with_energy
+from socsim.summarize import frame_summary, layer_summary, price, run_summary, span
 from socsim.workloads import Network
 from socsim.workloads.load import load_network
 
@@ -29,7 +29,9 @@ class Result:
     energy of each row per level; `layers` one row per layer (per frame: means over frames),
     its compute figures from what ran (the channel shares, under `channels`);
     `frames` the arrival, start, finish and latency of each frame in cycles; `summary` the
-    headline figures (see `socsim.summarize.run_summary`).
+    headline figures (see `socsim.summarize.run_summary`); `leakage` the leakage energy of
+    each unit scope over the run (`energy.idle_per_cycle` per idle cycle; sums to
+    `summary["energy"]["idle"]`). Energy is priced once, by `socsim.summarize.price`.
     """
 
     network: Network
@@ -40,6 +42,7 @@ class Result:
     layers: pd.DataFrame
     frames: pd.DataFrame
     summary: dict[str, Any]
+    leakage: pd.Series
 
 
 def simulate(
@@ -83,11 +86,19 @@ def summarize(
     stopped: bool = False,
 ) -> Result:
     """The `Result` of a run; `stopped`: it ended early, so its time ends at the last event."""
-    events = with_energy(machine.log.frame(), config)
     frame_table = frame_summary(machine.host.frames, stream.deadline_cycles(config.clock_hz))
+    makespan = span(frame_table, machine.env.now if stopped else None)
+    events, leakage = price(machine.log.frame(), config, makespan)
     layers = layer_summary(events, network, machine.ran, config)
-    end = machine.env.now if stopped else None
-    summary = run_summary(events, frame_table, network, config, stream, end)
+    summary = run_summary(events, frame_table, network, config, stream, leakage, makespan)
     return Result(
-        network, config, tuple(mappings), tuple(machine.work), events, layers, frame_table, summary
+        network,
+        config,
+        tuple(mappings),
+        tuple(machine.work),
+        events,
+        layers,
+        frame_table,
+        summary,
+        leakage,
     )

@@ -20,6 +20,14 @@ DRAM_UNIT = "soc.dram."
 STALL_CAUSES = ("wait_dma", "wait_buffer", "wait_array")  # see Controller.stalled
 
 
+def price(events: pd.DataFrame, config: SocConfig, makespan: int) -> tuple[pd.DataFrame, pd.Series]:
+    """The one place a run's energy is applied, from `config.energy`: the events with each
+    row's energy by level (`with_energy`), and each unit's leakage over `makespan` cycles
+    (`idle_by_unit`), which `Result.leakage` carries so reports need not price it again."""
+    events = with_energy(events, config)
+    return events, idle_by_unit(events, config, makespan)
+
+
 def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
     """The events with the energy of each row per level (`energy_mac` …) and in total."""
     energy = config.energy.costs().frame(events[COUNT_COLUMNS])
@@ -27,11 +35,6 @@ def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
     events = pd.concat([events, energy], axis=1)
     events["energy"] = energy.sum(axis=1)
     return events
-
-
-def idle_energy(events: pd.DataFrame, config: SocConfig, makespan: int) -> float:
-    """Leakage: `idle_per_cycle` for every cycle each logged unit was not busy."""
-    return float(idle_by_unit(events, config, makespan).sum())
 
 
 def idle_by_unit(events: pd.DataFrame, config: SocConfig, makespan: int) -> pd.Series:
@@ -51,6 +54,13 @@ def idle_by_unit(events: pd.DataFrame, config: SocConfig, makespan: int) -> pd.S
     reach = busy.groupby(by_unit)["end"].cummax().groupby(by_unit).shift(fill_value=-1)
     added = (busy["end"] - np.maximum(busy["start"], reach)).clip(lower=0)
     return rate * (makespan - added.groupby(by_unit).sum())
+
+
+def span(frames: pd.DataFrame, end: int | None = None) -> int:
+    """The makespan in cycles: first arrival to last finish, or to `end` for a run that
+    stopped early."""
+    last = frames["finish"].max() if end is None else end
+    return int(last - frames["arrival"].min())
 
 
 def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.DataFrame:
@@ -128,21 +138,20 @@ def run_summary(
     network: Network,
     config: SocConfig,
     arrival: Arrival,
-    end: int | None = None,
+    leakage: pd.Series,
+    makespan: int,
 ) -> dict[str, Any]:
     """The headline figures: time, work, traffic, energy by level, and stream statistics.
 
-    `cycles` is the makespan (first arrival to last finish, or to `end` for a run that
-    stopped early); `utilization` MACs over (cycles x PEs x clusters); latencies (of the
-    finished frames; NaN if none) are in seconds; energy in the table's unit.
+    `cycles` is the `makespan`; `utilization` MACs over (cycles x PEs x clusters);
+    latencies (of the finished frames; NaN if none) are in seconds; energy in the table's
+    unit, `idle` the sum of the units' `leakage`.
     """
-    last = frames["finish"].max() if end is None else end
-    makespan = int(last - frames["arrival"].min())
     seconds = makespan / config.clock_hz
     macs = int(events["macs"].sum())
     pes = config.pe_array.rows * config.pe_array.cols * config.clusters
     energy = {level: float(events[f"energy_{level}"].sum()) for level in LEVELS}
-    energy["idle"] = idle_energy(events, config, makespan)
+    energy["idle"] = float(leakage.sum())
     energy["total"] = sum(energy.values())
     latency = frames["latency"].dropna().to_numpy(np.float64) / config.clock_hz
     deadline = arrival.deadline_cycles(config.clock_hz)

@@ -7,22 +7,26 @@ from functools import lru_cache
 
 from socsim.components.config import DataflowChoice, SocConfig
 from socsim.dataflow import ArrayConfig, Dataflow, LayerMapping, choose_dataflow, map_layer
+from socsim.energy import EnergyTable
 from socsim.workloads import Layer, Network
 
 
-def map_one(layer: Layer, array: ArrayConfig, choice: DataflowChoice) -> LayerMapping:
-    """The mapping of one layer under the configured dataflow choice."""
+def map_one(
+    layer: Layer, array: ArrayConfig, choice: DataflowChoice, costs: EnergyTable
+) -> LayerMapping:
+    """The mapping of one layer under the configured dataflow choice; an automatic choice
+    prices energy (objective or tie-break) with `costs`, the SoC's energy table."""
     if choice is DataflowChoice.AUTO_CYCLES:
-        return choose_dataflow(layer, array, "cycles")
+        return choose_dataflow(layer, array, "cycles", costs)
     if choice is DataflowChoice.AUTO_ENERGY:
-        return choose_dataflow(layer, array, "energy")
+        return choose_dataflow(layer, array, "energy", costs)
     return map_layer(layer, array, Dataflow(choice.value))
 
 
 def map_network(network: Network, config: SocConfig) -> list[LayerMapping]:
     """One mapping per layer of the network, in its order."""
-    array = config.array()
-    return [map_one(layer, array, config.pe_array.dataflow) for layer in network.layers]
+    array, costs = config.array(), config.energy.costs()
+    return [map_one(layer, array, config.pe_array.dataflow, costs) for layer in network.layers]
 
 
 def balanced_segments(costs: list[int], parts: int) -> list[range]:

@@ -59,9 +59,10 @@ class Soc:
             self.host.by_pipeline(arrivals, segments)
         else:
             array, choice = self.config.array(), self.config.pe_array.dataflow
+            costs = self.config.energy.costs()
             shares = [
                 [
-                    None if part is None else plan.map_one(part, array, choice)
+                    None if part is None else plan.map_one(part, array, choice, costs)
                     for part in plan.split_channels(layer, len(self.clusters))
                 ]
                 for layer in network.layers

@@ -153,7 +153,7 @@ from typing import NamedTuple
 from socsim.dataflow.array import Shape, tile_work
 from socsim.dataflow.tiling import CACHED, build_tiles, plan_layer, shape_of
 from socsim.dataflow.types import ArrayConfig, Dataflow, LayerMapping, Tile, TilePlan
-from socsim.energy import EYERISS
+from socsim.energy import EYERISS, EnergyTable
 from socsim.errors import ConfigError, MappingError
 from socsim.workloads import Layer
 
@@ -166,7 +166,6 @@ class _Mapped(NamedTuple):
     plan: TilePlan
     tiles: tuple[Tile, ...]
     totals: dict[str, object]  # the mapping's sums over its tiles
-    energy: float  # Eyeriss units, for choose_dataflow
 
 
 _MAPPED: dict[tuple[Shape, ArrayConfig, Dataflow], _Mapped] = {}
@@ -187,7 +186,7 @@ def map_layer(layer: Layer, array: ArrayConfig, dataflow: Dataflow | str) -> Lay
             f"dataflow={dataflow.value!r}, expected {_runs(array)} on a {array.timing.value} "
             "array (input stationary needs timing='systolic')"
         )
-    return _map(layer, array, dataflow)[0]
+    return _map(layer, array, dataflow)
 
 
 def _runs(array: ArrayConfig) -> str:
@@ -196,8 +195,8 @@ def _runs(array: ArrayConfig) -> str:
     return ", ".join(runs[:-1]) + " or " + runs[-1]
 
 
-def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> tuple[LayerMapping, float]:
-    """The mapping, and its energy in Eyeriss units."""
+def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> LayerMapping:
+    """The mapping, its tiles and sums computed once per shape."""
     key = (shape_of(layer), array, dataflow)
     found = _MAPPED.get(key)
     if found is None:
@@ -208,10 +207,10 @@ def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> tuple[LayerMap
         tiles = build_tiles(*key, plan)
         first = LayerMapping(layer, array, dataflow, tiles, plan)
         totals = {name: getattr(first, name) for name in _TOTALS}
-        found = _MAPPED[key] = _Mapped(plan, tiles, totals, EYERISS.energy(first.counts)["total"])
+        found = _MAPPED[key] = _Mapped(plan, tiles, totals)
     mapping = LayerMapping(layer, array, dataflow, found.tiles, found.plan)
     mapping.__dict__.update(found.totals)  # sums over the tiles, done once per shape
-    return mapping, found.energy
+    return mapping
 
 
 def clear_cache() -> None:
@@ -221,18 +220,22 @@ def clear_cache() -> None:
         cached.cache_clear()
 
 
-def choose_dataflow(layer: Layer, array: ArrayConfig, objective: str = "cycles") -> LayerMapping:
+def choose_dataflow(
+    layer: Layer, array: ArrayConfig, objective: str = "cycles", costs: EnergyTable = EYERISS
+) -> LayerMapping:
     """The best dataflow the array runs for `layer` (OS and WS; IS too when systolic): by
     cycles (ties: energy) or by energy (ties: cycles).
 
-    Energy is the Eyeriss table of `socsim.energy` applied to the mapping's access counts.
-    A full tie keeps the first of OS, WS, IS.
+    Energy is `costs` (a SoC's `SocConfig.energy.costs()`; by default the Eyeriss table,
+    the paper's units) applied to the mapping's access counts. A full tie keeps the first
+    of OS, WS, IS.
     """
     if objective not in ("cycles", "energy"):
         raise ConfigError(f"objective={objective!r}, expected 'cycles' or 'energy'")
     best, best_key = None, None
     for dataflow in array.timing.dataflows:
-        m, energy = _map(layer, array, dataflow)
+        m = _map(layer, array, dataflow)
+        energy = costs.energy(m.counts)["total"]
         key = (m.cycles, energy) if objective == "cycles" else (energy, m.cycles)
         if best_key is None or key < best_key:
             best, best_key = m, key

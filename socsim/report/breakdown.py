@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from socsim.summarize import ENERGY_COLUMNS, STALL_CAUSES, idle_by_unit
+from socsim.summarize import ENERGY_COLUMNS, STALL_CAUSES
 
 if TYPE_CHECKING:  # annotations only: reading a Result needs no simulator
     from socsim.simulation import Result
@@ -102,13 +102,12 @@ def energy_by_component(result: Result) -> pd.DataFrame:
 
     Sums the row energies of each unit (DRAM channels carry the DRAM level, the PE arrays
     the on-chip levels), adds the unit's leakage as `energy_idle` (zero unless the SoC sets
-    `energy.idle_per_cycle`), then `energy` in total and `share` of the run's total. The
+    `energy.idle_per_cycle`; `Result.leakage`), then `energy` in total and `share` of the run's total. The
     `energy` column sums to `summary["energy"]["total"]`.
     """
     events = result.events
     table = events.groupby(events["unit"].astype(str))[ENERGY_COLUMNS].sum()
-    idle = idle_by_unit(events, result.soc, result.summary["cycles"])
-    table["energy_idle"] = idle.reindex(table.index, fill_value=0.0)
+    table["energy_idle"] = result.leakage.reindex(table.index, fill_value=0.0)
     table["energy"] = table.sum(axis=1)
     table["share"] = table["energy"] / table["energy"].sum()
     return table.rename_axis("unit")

@@ -9,9 +9,10 @@ from socsim.summarize import (
     STALL_CAUSES,
     frame_summary,
     idle_by_unit,
-    idle_energy,
     layer_summary,
+    price,
     run_summary,
+    span,
     with_energy,
 )
 
@@ -20,8 +21,9 @@ __all__ = [
     "STALL_CAUSES",
     "frame_summary",
     "idle_by_unit",
-    "idle_energy",
     "layer_summary",
+    "price",
     "run_summary",
+    "span",
     "with_energy",
 ]
