@@ -47,7 +47,7 @@ from socsim.components.params import (
     plain,
     unit_of,
 )
-from socsim.dataflow.types import ArrayConfig, ArrayTiming, SparsityMode
+from socsim.dataflow.types import ARRAY_RANGES, ArrayConfig, ArrayTiming, Dataflow, SparsityMode
 from socsim.energy import LEVELS, EnergyTable, get_table
 from socsim.enums import StrEnum
 from socsim.errors import ConfigError
@@ -56,6 +56,9 @@ PES, WORDS, CHANNELS = count("PEs"), count("words"), count("channels")
 DESCRIPTORS, TILES, CLUSTERS = count("descriptors"), count("tiles"), count("clusters")
 BYTES_PER_WORD, WORDS_PER_CYCLE = count("bytes per word"), count("words per cycle")
 COST = cost("table units")  # MAC = 1 for eyeriss, picojoules for pj-45nm
+# The mapper's view of the array (`SocConfig.array()`) is the one source of the defaults
+# and ranges of the fields `pe_array` and `global_buffer` pass to it.
+ARRAY = ArrayConfig()
 
 
 class Partition(StrEnum):
@@ -88,14 +91,20 @@ class _Builds:
         return self.path
 
 
-class DataflowChoice(StrEnum):
-    """The dataflow a layer runs with: fixed, or chosen per layer."""
-
-    OS = "os"
-    WS = "ws"
-    IS = "is"  # input stationary: systolic timing only
-    AUTO_CYCLES = "auto"  # per layer, the fewer cycles (ties: less energy)
-    AUTO_ENERGY = "auto-energy"  # per layer, the less energy (ties: fewer cycles)
+# The dataflow a layer runs with: fixed (every `socsim.dataflow.Dataflow`, so the two lists
+# cannot drift apart), or chosen per layer: `auto` the fewer cycles (ties: less energy),
+# `auto-energy` the less energy (ties: fewer cycles), priced by `SocConfig.energy`.
+DataflowChoice = StrEnum(
+    "DataflowChoice",
+    [
+        *((d.name, d.value) for d in Dataflow),
+        ("AUTO_CYCLES", "auto"),
+        ("AUTO_ENERGY", "auto-energy"),
+    ],
+    module=__name__,
+    qualname="DataflowChoice",
+)
+DataflowChoice.__doc__ = "The dataflow a layer runs with: fixed, or chosen per layer."
 
 
 @documented
@@ -105,24 +114,33 @@ class PeArrayConfig:
 
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.pe_array.PeArray")
 
-    rows: int = param(16, doc="PE rows: output pixels (OS) or input channels (WS)", unit=PES)
-    cols: int = param(16, doc="PE columns: output channels (filters)", unit=PES)
-    rf_words: int = param(
-        64, doc="register-file words per PE; bounds what a PE keeps between cycles", unit=WORDS
+    rows: int = param(
+        ARRAY.rows, doc="PE rows: output pixels (OS) or input channels (WS)", unit=PES
     )
-    bytes_per_word: int = param(2, doc="data precision (2: 16-bit)", unit=BYTES_PER_WORD)
+    cols: int = param(ARRAY.cols, doc="PE columns: output channels (filters)", unit=PES)
+    rf_words: int = param(
+        ARRAY.rf_words,
+        doc="register-file words per PE; bounds what a PE keeps between cycles",
+        unit=WORDS,
+    )
+    bytes_per_word: int = param(
+        ARRAY.bytes_per_word, doc="data precision (2: 16-bit)", unit=BYTES_PER_WORD
+    )
     dataflow: DataflowChoice = param(
         DataflowChoice.AUTO_CYCLES,
         doc="fixed, or chosen per layer: fewer cycles (auto) or less energy (auto-energy)",
     )
+    # The paper's Squeezelerator, not the bare array's dense default (see ArrayConfig).
     weight_sparsity: float = param(0.4, doc="share of the weights that are zero", unit=FRACTION)
     sparsity_mode: SparsityMode = param(
         SparsityMode.GATE,
         doc="what zero weights save: nothing, MAC energy (gate), or cycles too (skip)",
     )
-    compress_weights: bool = param(False, doc="zero weights are neither stored nor moved")
+    compress_weights: bool = param(
+        ARRAY.compress_weights, doc="zero weights are neither stored nor moved"
+    )
     timing: ArrayTiming = param(
-        ArrayTiming.BROADCAST,
+        ARRAY.timing,
         doc="how cycles are counted: the Squeezelerator's buses or SCALE-Sim's array",
     )
 
@@ -137,13 +155,17 @@ class GlobalBufferConfig:
     )
 
     size_bytes: int = param(
-        131072, doc="capacity; a tile's loads wait until its working set fits", unit=BYTES
+        ARRAY.glb_bytes, doc="capacity; a tile's loads wait until its working set fits", unit=BYTES
     )
     words_per_cycle: int = param(
-        32, doc="bandwidth to the array; below the array's demand it stalls", unit=WORDS_PER_CYCLE
+        ARRAY.glb_words_per_cycle,
+        doc="bandwidth to the array; below the array's demand it stalls",
+        unit=WORDS_PER_CYCLE,
     )
     tile_fraction: float = param(
-        0.5, doc="share of the buffer one tile may hold (0.5: double buffering)", unit=FRACTION
+        ARRAY.tile_fraction,
+        doc="share of the buffer one tile may hold (0.5: double buffering)",
+        unit=FRACTION,
     )
 
 
@@ -305,8 +327,7 @@ class SocConfig:
 
 # Allowed ranges, inclusive (None: unbounded); numeric fields not listed must be >= 1.
 _RANGES: dict[str, tuple[float | None, float | None]] = {
-    "weight_sparsity": (0.0, 0.99),
-    "tile_fraction": (0.01, 1.0),
+    **ARRAY_RANGES,
     "latency_cycles": (0, None),
     "setup_cycles": (0, None),
     "layer_setup_cycles": (0, None),

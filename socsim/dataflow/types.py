@@ -41,9 +41,26 @@ class SparsityMode(StrEnum):
     SKIP = "skip"  # as gate, and zero weights also skip cycles where the dataflow allows
 
 
+# The allowed range of each numeric field of the array, inclusive (None: unbounded); a
+# field not listed is a positive integer. The one table: the SoC's config checks the
+# fields it passes to the mapper against it too (`socsim.components.config`).
+ARRAY_RANGES: dict[str, tuple[float, float | None]] = {
+    "weight_sparsity": (0.0, 0.99),
+    "tile_fraction": (0.01, 1.0),
+}
+
+_POSITIVE = ("rows", "cols", "rf_words", "glb_bytes", "bytes_per_word", "glb_words_per_cycle")
+
+
 @dataclass(frozen=True, kw_only=True)
 class ArrayConfig:
-    """The PE array and its global buffer, as far as mapping a layer needs to know them."""
+    """The PE array and its global buffer, as far as mapping a layer needs to know them.
+
+    A simulation derives it from its SoC (`SocConfig.array()`: `pe_array` and
+    `global_buffer`), whose sections take their defaults for these fields from here and
+    check them against `ARRAY_RANGES`. One deliberate difference: a bare `ArrayConfig` is
+    dense (no zero weights), while the SoC's `pe_array` defaults to the paper's 40% gated.
+    """
 
     rows: int = 16
     cols: int = 16
@@ -63,24 +80,12 @@ class ArrayConfig:
     timing: ArrayTiming = ArrayTiming.BROADCAST
 
     def __post_init__(self) -> None:
-        for name in (
-            "rows",
-            "cols",
-            "rf_words",
-            "glb_bytes",
-            "bytes_per_word",
-            "glb_words_per_cycle",
-        ):
-            if getattr(self, name) < 1:
-                raise ConfigError(
-                    f"pe_array.{name}={getattr(self, name)!r}, expected a positive integer"
-                )
-        if not 0 < self.tile_fraction <= 1:
-            raise ConfigError(f"tile_fraction={self.tile_fraction!r}, expected a number in (0, 1]")
-        if not 0 <= self.weight_sparsity < 1:
-            raise ConfigError(
-                f"weight_sparsity={self.weight_sparsity!r}, expected a number in [0, 1)"
-            )
+        for name in (*_POSITIVE, *ARRAY_RANGES):
+            value = getattr(self, name)
+            low, high = ARRAY_RANGES.get(name, (1, None))
+            if value < low or (high is not None and value > high):
+                expected = "a positive integer" if high is None else f"a number in [{low}, {high}]"
+                raise ConfigError(f"pe_array.{name}={value!r}, expected {expected}")
         object.__setattr__(self, "sparsity_mode", SparsityMode(self.sparsity_mode))
         try:
             object.__setattr__(self, "timing", ArrayTiming(self.timing))
