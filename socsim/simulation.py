@@ -32,6 +32,8 @@ class Result:
     headline figures (see `socsim.summarize.run_summary`); `leakage` the leakage energy of
     each unit scope over the run (`energy.idle_per_cycle` per idle cycle; sums to
     `summary["energy"]["idle"]`). Energy is priced once, by `socsim.summarize.price`.
+    `units` is the unit table (`socsim.components.units`): what each `unit` of the events
+    is, for reports to join on.
     """
 
     network: Network
@@ -43,6 +45,7 @@ class Result:
     frames: pd.DataFrame
     summary: dict[str, Any]
     leakage: pd.Series
+    units: pd.DataFrame
 
 
 def simulate(
@@ -89,8 +92,9 @@ def summarize(
     frame_table = frame_summary(machine.host.frames, stream.deadline_cycles(config.clock_hz))
     makespan = span(frame_table, machine.env.now if stopped else None)
     events, leakage = price(machine.log.frame(), config, makespan)
-    layers = layer_summary(events, network, machine.ran, config)
-    summary = run_summary(events, frame_table, network, config, stream, leakage, makespan)
+    units = machine.units()
+    layers = layer_summary(events, network, machine.ran, config, units)
+    summary = run_summary(events, frame_table, network, config, stream, leakage, makespan, units)
     return Result(
         network,
         config,
@@ -101,4 +105,5 @@ def summarize(
         frame_table,
         summary,
         leakage,
+        units,
     )

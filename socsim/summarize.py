@@ -16,7 +16,6 @@ from socsim.energy import LEVELS
 from socsim.workloads import Network
 
 ENERGY_COLUMNS = [f"energy_{level}" for level in LEVELS]
-DRAM_UNIT = "soc.dram."
 STALL_CAUSES = ("wait_dma", "wait_buffer", "wait_array")  # see Controller.stalled
 
 
@@ -80,11 +79,17 @@ def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.
     return table
 
 
+def dram_rows(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
+    """Which events are DRAM transfers: rows on a unit of kind `dram` in the unit table."""
+    return events["unit"].isin(units.index[units["kind"] == "dram"])
+
+
 def layer_summary(
     events: pd.DataFrame,
     network: Network,
     ran: Sequence[Sequence[LayerMapping]],
     config: SocConfig,
+    units: pd.DataFrame,
 ) -> pd.DataFrame:
     """One row per layer, per frame (means over frames).
 
@@ -97,7 +102,7 @@ def layer_summary(
     """
     per_frame = (
         events[events["layer"] >= 0]
-        .assign(dram_bytes=lambda e: e["bytes"].where(e["unit"].str.startswith(DRAM_UNIT), 0))
+        .assign(dram_bytes=lambda e: e["bytes"].where(dram_rows(e, units), 0))
         .groupby(["frame", "layer"], observed=True)
         .agg(
             start=("start", "min"),
@@ -140,6 +145,7 @@ def run_summary(
     arrival: Arrival,
     leakage: pd.Series,
     makespan: int,
+    units: pd.DataFrame,
 ) -> dict[str, Any]:
     """The headline figures: time, work, traffic, energy by level, and stream statistics.
 
@@ -162,7 +168,7 @@ def run_summary(
         "cycles": makespan,
         "seconds": seconds,
         "macs": macs,
-        "dram_bytes": int(events.loc[events["unit"].str.startswith(DRAM_UNIT), "bytes"].sum()),
+        "dram_bytes": int(events.loc[dram_rows(events, units), "bytes"].sum()),
         "utilization": macs / (makespan * pes) if makespan else 0.0,
         "energy": energy,
         "energy_unit": config.energy.costs().unit,

@@ -36,30 +36,24 @@ from socsim.energy import LEVELS
 if TYPE_CHECKING:
     from socsim.simulation import Result
 
-# How many intervals a unit may have at once, by unit-scope pattern (fnmatch); a unit that
-# matches no pattern is not checked. The DMA engines and DRAM are checked per channel.
-CAPACITIES: dict[str, int] = {
-    "*.pe_array": 1,
-    "*.controller": 1,
-    "soc.interconnect": 1,
-    "*.dma.ch*": 1,
-    "soc.dram.ch*": 1,
-}
 SHOWN = 5  # violations listed per invariant; the rest are counted
 
 
 def check_invariants(result: Result, capacities: Mapping[str, int] | None = None) -> None:
     """Raises `AssertionError` listing every invariant the run violates.
 
-    `capacities` adds or overrides entries of `CAPACITIES` (its patterns are tried first):
-    `{"soc.cluster*.my_unit": 2}` lets a unit of yours serve two intervals at once.
+    How many intervals a unit may run at once comes from the run's unit table
+    (`Result.units`, capacity in `intervals`; the DMA engines and DRAM per channel; waits
+    and units missing from the table are not checked). `capacities` overrides it by
+    unit-scope pattern (fnmatch, tried in order): `{"soc.cluster*.my_unit": 2}` lets a unit
+    of yours serve two intervals at once.
     """
     events = result.events
-    rules = [*(capacities or {}).items(), *CAPACITIES.items()]
+    rules = list((capacities or {}).items())
     problems = [
         *_time_runs_forward(events),
         *_buffer_within_capacity(events, result.soc.global_buffer.size_bytes),
-        *_within_capacity(events, rules),
+        *_within_capacity(events, result.units, rules),
         *_conserved(result),
         *_energy_adds_up(result),
     ]
@@ -117,11 +111,16 @@ def _buffer_within_capacity(events: pd.DataFrame, capacity: int) -> list[str]:
     return problems
 
 
-def _within_capacity(events: pd.DataFrame, rules: list[tuple[str, int]]) -> list[str]:
+def _within_capacity(
+    events: pd.DataFrame, units: pd.DataFrame, rules: list[tuple[str, int]]
+) -> list[str]:
     """No unit has more intervals at once than its capacity (holds are occupancy, not work)."""
+    limited = units[units["capacity_unit"] == "intervals"]["capacity"]
     problems = []
     for unit, group in events[events["action"] != "hold"].groupby("unit", observed=True):
         capacity = next((c for pattern, c in rules if fnmatchcase(unit, pattern)), None)
+        if capacity is None:
+            capacity = limited.get(unit)
         if capacity is None:
             continue
         starts, ends = group["start"].to_numpy(), group["end"].to_numpy()
@@ -204,7 +203,9 @@ def _conserved(result: Result) -> list[str]:
             got[column], expected[column], rows, names, what, "the mapping asks for"
         )
     movers = tagged[action.isin(("read", "write"))]
-    family = movers["unit"].astype(str).str.replace(r"\.ch\d+$", "", regex=True)
+    # DRAM channels add up to their DRAM; a unit missing from the table stands alone.
+    scope = movers["unit"].astype(str)
+    family = scope.map(result.units["component"]).fillna(scope)
     for unit, rows in movers.groupby(family):
         moved = rows.assign(
             read=rows["bytes"].where(rows["action"] == "read", 0),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pandas as pd
 import simpy
 
 from socsim.components import plan
@@ -13,6 +14,7 @@ from socsim.components.dram import Dram
 from socsim.components.eventlog import EventLog
 from socsim.components.host import Host
 from socsim.components.interconnect import Interconnect
+from socsim.components.units import Unit, unit_table
 from socsim.dataflow.types import LayerMapping
 from socsim.errors import SimulationError
 from socsim.workloads import Network
@@ -80,6 +82,41 @@ class Soc:
     def work(self) -> list[LayerMapping]:
         """What one frame runs, in order: `ran` flattened."""
         return [m for parts in self.ran for m in parts]
+
+    def units(self) -> pd.DataFrame:
+        """The unit table of this SoC (see `socsim.components.units`): the elaborate step."""
+        dram, bus = self.dram, self.interconnect
+        moved = "bytes moved in the run"
+        units = [
+            Unit(scope=scope, kind="dram", component=dram.scope, channel=i,
+                 actions=("read", "write"), bytes=f"{moved} on the channel")
+            for i, scope in enumerate(dram.channel_scopes)
+        ]  # fmt: skip
+        units.append(
+            Unit(scope=bus.scope, kind="interconnect", component=bus.scope,
+                 actions=("read", "write"), bytes=f"{moved} across the bus")
+        )  # fmt: skip
+        for c in self.clusters:
+            ctl, dma, glb, array = c.controller, c.dma, c.buffer, c.array
+            mine = {"cluster": c.index, "owner": c.scope}
+            units += [
+                Unit(scope=ctl.scope, kind="controller", component=ctl.scope, **mine,
+                     actions=("setup", "command"), bytes="none (0)"),
+                Unit(scope=ctl.stage_scope, kind="pipeline", component=ctl.scope, **mine,
+                     capacity=0, capacity_unit="none",
+                     actions=("wait_dma", "wait_buffer", "wait_array"), bytes="none (0)"),
+                *(
+                    Unit(scope=scope, kind="dma", component=dma.scope, channel=i, **mine,
+                         actions=("load", "store"), bytes="the descriptor's bytes")
+                    for i, scope in enumerate(dma.channel_scopes)
+                ),
+                Unit(scope=glb.scope, kind="global_buffer", component=glb.scope, **mine,
+                     capacity=glb.config.size_bytes, capacity_unit="bytes",
+                     actions=("hold",), bytes="bytes held from start to end"),
+                Unit(scope=array.scope, kind="pe_array", component=array.scope, **mine,
+                     actions=("compute",), bytes="none (0)"),
+            ]  # fmt: skip
+        return unit_table(units)
 
     def waits(self) -> dict[str, str]:
         """What each blocked controller stage waits for, by `"<controller scope> <stage>"`."""

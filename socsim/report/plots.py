@@ -353,26 +353,32 @@ def _overlap(box: np.ndarray, boxes: np.ndarray) -> float:
     return float((np.clip(w, 0, None) * np.clip(h, 0, None)).sum())
 
 
-def _lanes(units: pd.Index) -> pd.DataFrame:
+def _lanes(units: pd.DataFrame) -> pd.DataFrame:
     """The timeline's lanes, top to bottom: per cluster its controller, waits, DMA channels,
-    buffer and array; then the shared interconnect and DRAM channels. Indexed by unit scope,
-    with `cluster` (-1 for shared units) and `label`."""
-    parts = units.to_series().str.extract(
-        r"^soc\.(?:cluster(?P<cluster>\d+)\.)?(?P<kind>[a-z_.]+?)(?:\.ch(?P<channel>\d+))?$"
-    )
-    kinds = ["controller", "controller.pipeline", "dma", "global_buffer", "pe_array"]
+    buffer and array; then the shared interconnect and DRAM channels. `units` is the unit
+    table's rows of the lanes shown (a scope missing from it, a component's own, comes
+    last, with the shared units). Indexed by unit scope, with `cluster` (-1 for shared
+    units), `owner` (the cluster's scope, or `soc`), `kind` and `label`."""
+    kinds = ["controller", "pipeline", "dma", "global_buffer", "pe_array"]
     kinds += ["interconnect", "dram"]
-    parts["shared"] = parts["cluster"].isna()
-    parts["cluster"] = pd.to_numeric(parts["cluster"]).fillna(-1).astype(int)
-    parts["rank"] = parts["kind"].map({k: i for i, k in enumerate(kinds)}).fillna(len(kinds))
-    parts["channel"] = pd.to_numeric(parts["channel"]).fillna(-1).astype(int)
-    parts = parts.sort_values(["shared", "cluster", "rank", "channel"])
+    parts = pd.DataFrame(
+        {
+            "cluster": units["cluster"].fillna(-1).astype(int),
+            "owner": units["owner"].fillna("soc"),
+            "kind": units["kind"],
+            "rank": units["kind"].map({k: i for i, k in enumerate(kinds)}).fillna(len(kinds)),
+            "channel": units["channel"].fillna(-1).astype(int),
+        },
+        index=units.index,
+    )
+    parts["shared"] = parts["cluster"] < 0
+    parts = parts.sort_values(["shared", "cluster", "rank", "channel"], kind="stable")
     parts["label"] = (
         parts.index.str.removeprefix("soc.")
         .str.replace("controller.pipeline", "pipeline waits")
         .str.replace("global_buffer", "global_buffer fill")
     )
-    return parts[["cluster", "label"]]
+    return parts[["cluster", "owner", "kind", "label"]]
 
 
 def _raster(
@@ -442,11 +448,11 @@ def plot_timeline(
     )
     holds = spans[spans["action"] == "hold"]
     spans = spans[spans["action"] != "hold"]
-    lanes = _lanes(pd.Index(spans["lane"].cat.categories.astype(str)))
+    lanes = _lanes(result.units.reindex(spans["lane"].cat.categories.astype(str)))
     labels: dict[str, str] = {}  # lane key -> y tick label, top to bottom
-    for cluster, group in lanes.groupby("cluster", sort=False):
+    for (cluster, owner), group in lanes.groupby(["cluster", "owner"], sort=False):
         if cluster >= 0:  # a lane naming the layers, above the cluster's units
-            labels[f"soc.cluster{cluster} layers"] = f"cluster{cluster} layers"
+            labels[f"{owner} layers"] = f"{owner.removeprefix('soc.')} layers"
         labels.update(group["label"])
     ypos = {lane: len(labels) - i for i, lane in enumerate(labels)}
 
@@ -455,7 +461,7 @@ def plot_timeline(
     edges = np.linspace(lo, hi, PIXELS + 1)
     for lane, group in spans.groupby("lane", observed=True):
         y = ypos[lane]
-        if lane.endswith(".pipeline"):  # one stripe per cause: causes may overlap in time
+        if lanes.at[lane, "kind"] == "pipeline":  # one stripe per cause: they may overlap
             for k, cause in enumerate(STALL_CAUSES):
                 part = group[group["action"] == cause]
                 if len(part):
@@ -464,9 +470,9 @@ def plot_timeline(
             _raster(ax, group, edges, y - 0.4, 0.8)
     for lane, group in holds.groupby("lane", observed=True):
         _occupancy(ax, group, ypos[lane], result.soc.global_buffer.size_bytes, lo, hi)
-    for cluster in lanes["cluster"].unique():
+    for cluster, owner in lanes[["cluster", "owner"]].drop_duplicates().itertuples(index=False):
         if cluster >= 0:
-            _layer_lane(ax, result, cluster, ypos[f"soc.cluster{cluster} layers"], lo, hi)
+            _layer_lane(ax, result, cluster, ypos[f"{owner} layers"], lo, hi)
     ax.set_yticks(list(ypos.values()), list(labels.values()))
     ax.set_ylim(0.4, len(labels) + 0.6)
     ax.set_xlim(lo, hi)
@@ -501,9 +507,8 @@ def _occupancy(ax: Axes, holds: pd.DataFrame, y: float, size: int, lo: int, hi: 
 def _layer_lane(ax: Axes, result: Result, cluster: int, y: float, lo: int, hi: int) -> None:
     """Shades each layer's span on one cluster in alternating greys, named where it fits."""
     events = result.events
-    mine = events[
-        events["unit"].astype(str).str.startswith(f"soc.cluster{cluster}.") & (events["layer"] >= 0)
-    ]
+    units = result.units.index[result.units["cluster"] == cluster]
+    mine = events[events["unit"].isin(units) & (events["layer"] >= 0)]
     spans = mine.groupby(["frame", "layer"]).agg(start=("start", "min"), end=("end", "max"))
     spans = spans[(spans["end"] > lo) & (spans["start"] < hi)].sort_values("start")
     starts = spans["start"].clip(lower=lo).to_numpy()

@@ -1,7 +1,7 @@
 """A run as a Chrome trace (JSON), to open in ui.perfetto.dev or chrome://tracing.
 
-One process per cluster (`soc.cluster0` …) and one, `soc`, for the shared interconnect and
-DRAM; one thread per unit scope. Every interval of the event log
+One process per cluster (`soc.cluster0` …, the unit table's `owner`) and one, `soc`, for
+the shared interconnect and DRAM; one thread per unit scope. Every interval of the event log
 except buffer holds becomes a complete ("X") event named action, layer and tile, with
 timestamps in microseconds; each global buffer's occupancy becomes a counter track.
 """
@@ -35,8 +35,13 @@ def to_chrome_trace(result: Result) -> dict[str, Any]:
     events = result.events
     micro = 1e6 / result.soc.clock_hz
     units = events["unit"].cat.categories.astype(str)
-    process = units.str.extract(r"^(soc\.cluster\d+)\.", expand=False).fillna("soc")
-    pids = {name: pid for pid, name in enumerate(sorted(set(process), key=_process_order))}
+    # A unit missing from the unit table (a component's own extra scope) joins `soc`.
+    table = result.units.reindex(units)
+    process = table["owner"].fillna("soc")
+    cluster = table["cluster"].fillna(-1).to_numpy()
+    # Clusters in number order, then the shared `soc` process.
+    order = sorted(set(zip(cluster < 0, cluster, process, strict=True)))
+    pids = {name: pid for pid, name in enumerate(dict.fromkeys(name for *_, name in order))}
     unit_pid = process.map(pids).to_numpy()
 
     busy = events[events["action"] != "hold"]
@@ -103,11 +108,6 @@ def to_chrome_trace(result: Result) -> dict[str, Any]:
             "clock_hz": result.soc.clock_hz,
         },
     }
-
-
-def _process_order(name: str) -> tuple[int, int]:
-    """Clusters in number order, then the shared `soc` process."""
-    return (1, 0) if name == "soc" else (0, int(name.removeprefix("soc.cluster")))
 
 
 def _occupancy(
