@@ -138,7 +138,9 @@ def main() -> None:
             shutil.rmtree("mutants", ignore_errors=True)
         patterns = [mutant_pattern(m) for m in modules]
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)]
-        subprocess.run(command + patterns, check=True)
+        status = subprocess.run(command + patterns).returncode
+        if status:
+            sys.exit(f"bench/mutation.py: mutmut run exited with status {status} (output above)")
     report(modules, args.list)
 
 
