@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from socsim.dataflow import ArrayConfig, choose_dataflow
 from socsim.workloads import get_network
 
@@ -16,23 +18,34 @@ def test_few_filters_leave_columns_idle_on_16x16():
     layer = get_network("1.0-SqNxt-23").layer("b1_reduce2")  # 16 -> 8 channels at 55x55
     assert layer.c_out == 8
     small, big = choose_dataflow(layer, A8), choose_dataflow(layer, A16)
-    assert small.utilization > 0.85
-    assert big.utilization < 0.55
+    assert small.utilization > 0.92  # 0.924
+    assert big.utilization < 0.47  # 0.465
 
 
-def test_depthwise_layers_run_inefficiently():
-    """MobileNet's depthwise layers use one column per fold; its pointwise ones use most of
-    the array (less where tiling to the buffer leaves short pixel blocks)."""
-    net = get_network("MobileNet")
-    for array in (A8, A16):
-        pointwise = []
-        for layer in net.layers:
-            m = choose_dataflow(layer, array)
-            if layer.groups > 1:
-                assert m.utilization < 1.5 / array.cols
-            elif layer.name.startswith("pw"):
-                pointwise.append(m.utilization)
-        assert min(pointwise) > 0.5 and sum(pointwise) / len(pointwise) > 0.75
+@pytest.mark.parametrize(
+    "array, depthwise_columns, pointwise_min, pointwise_mean",
+    [
+        (A8, 0.91, 0.57, 0.79),  # measured 0.907, 0.576, 0.793
+        (A16, 0.63, 0.51, 0.84),  # measured 0.624, 0.513, 0.845
+    ],
+    ids=["8x8", "16x16"],
+)
+def test_depthwise_layers_run_inefficiently(
+    array, depthwise_columns, pointwise_min, pointwise_mean
+):
+    """MobileNet's depthwise layers use less than one column per fold (`depthwise_columns`
+    columns' worth of the array at most); its pointwise ones use most of the array (less
+    where tiling to the buffer leaves short pixel blocks)."""
+    pointwise = []
+    for layer in get_network("MobileNet").layers:
+        m = choose_dataflow(layer, array)
+        if layer.groups > 1:
+            assert m.utilization < depthwise_columns / array.cols, layer.name
+        elif layer.name.startswith("pw"):
+            pointwise.append(m.utilization)
+    assert len(pointwise) == 13
+    assert min(pointwise) > pointwise_min
+    assert sum(pointwise) / len(pointwise) > pointwise_mean
 
 
 def test_network_totals_conserve_macs():
