@@ -1,7 +1,7 @@
 """Mutation testing: run mutmut over the modules `[tool.mutmut]` names, print the kill rate.
 
     nice -n 10 .venv/bin/python bench/mutation.py            # run (resuming), then report
-    nice -n 10 .venv/bin/python bench/mutation.py socsim/energy.py socsim/report/summary.py
+    nice -n 10 .venv/bin/python bench/mutation.py socsim/energy.py socsim/summarize.py
     .venv/bin/python bench/mutation.py --no-run --list       # report the last run, survivors
 
 mutmut keeps its results in `mutants/` and reruns only mutants it has no verdict for (or
