@@ -228,7 +228,7 @@ class DaskExecutor(Executor):
                     # that clusters side by side do not contend for 8787.
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                     preload=[__name__],  # dask_setup in every worker process
-                    silence_logs=logging.WARNING,
+                    silence_logs=logging.ERROR,
                 )
             self._client = distributed.Client(self._cluster)
             self.name = f"a local Dask cluster of {workers} processes"
@@ -318,6 +318,20 @@ class DaskExecutor(Executor):
         finally:
             if self._cluster is not None:
                 self._cluster.close()
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None or not issubclass(kind, KeyboardInterrupt):
+            self.close()
+            return
+        # Workers busy with a chunk get killed, and Dask warns about each: just what
+        # Ctrl-C asked for, so the interrupted run ends on the caller's one line.
+        dask_logger = logging.getLogger("distributed")
+        level = dask_logger.level
+        dask_logger.setLevel(logging.ERROR)
+        try:
+            self.close()
+        finally:
+            dask_logger.setLevel(level)
 
 
 def make_executor(
