@@ -363,7 +363,9 @@ def run_chunks(
     fn: ChunkFn = evaluate_chunk,
 ) -> Iterator[Rows]:
     """Runs `fn` over chunks of `points` on `executor`, yielding each chunk's rows as it
-    completes (not in order). Every point yields exactly one row."""
+    completes (not in order). Every point yields exactly one row, unless the executor's
+    workers are gone for good: then `Executor.check` raises a `SimulationError`, after the
+    rows of the chunks finished so far."""
     size = size or chunk_size(len(points), executor.workers)
     # (chunk, suspect): a suspect's worker died under it once; it runs alone.
     queue: deque[tuple[Chunk, bool]] = deque(
