@@ -202,7 +202,6 @@ class DaskExecutor(Executor):
         no_workers_seconds: float = NO_WORKERS_SECONDS,
     ) -> None:
         try:
-            import dask
             import distributed
         except ImportError:
             raise ConfigError(
@@ -217,19 +216,18 @@ class DaskExecutor(Executor):
         if address is None:
             if workers is None or workers < 1:
                 raise ConfigError(f"dask workers={workers!r}, expected a positive integer")
-            # The scheduler reads allowed-failures once, when it starts.
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
-                self._cluster = distributed.LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,  # the simulation holds the GIL: use processes
-                    processes=True,
-                    dashboard_address=None,
-                    # The scheduler's HTTP server (health checks) on any free local port, so
-                    # that clusters side by side do not contend for 8787.
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                    preload=[__name__],  # dask_setup in every worker process
-                    silence_logs=logging.ERROR,
-                )
+            self._cluster = distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,  # the simulation holds the GIL: parallelism is processes
+                processes=True,
+                dashboard_address=None,
+                # The scheduler's HTTP server (health checks) on any free local port, so
+                # that clusters side by side do not contend for 8787; a task whose worker
+                # dies fails at once (see the class docstring).
+                scheduler_kwargs={"dashboard_address": "127.0.0.1:0", "allowed_failures": 0},
+                preload=[__name__],  # dask_setup in every worker process
+                silence_logs=logging.ERROR,
+            )
             self._client = distributed.Client(self._cluster)
             self.name = f"a local Dask cluster of {workers} processes"
         else:
