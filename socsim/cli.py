@@ -486,12 +486,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _dask_warnings_only(record: logging.LogRecord) -> bool:
+    """Drops Dask's INFO records (dozens per local cluster: every scheduler, nanny and
+    connection step) unless debugging; Dask sets its own loggers' levels, so a filter."""
+    return record.levelno >= logging.WARNING or not record.name.startswith("distributed")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `socsim` command line `argv` (default: `sys.argv[1:]`); return the exit status."""
     try:
         args = build_parser().parse_args(argv)
         level = (logging.WARNING, logging.INFO, logging.DEBUG)[min(args.verbose, 2)]
-        logging.basicConfig(level=level, format="socsim: %(levelname)s: %(name)s: %(message)s")
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("socsim: %(levelname)s: %(name)s: %(message)s"))
+        if args.verbose < 2:
+            handler.addFilter(_dask_warnings_only)
+        logging.basicConfig(level=level, handlers=[handler])
         status = args.run(args)
         sys.stdout.flush()  # here, so a closed pipe is reported below and not at exit
         return status

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from socsim.cli import main
+from socsim.cli import _dask_warnings_only, main
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -76,3 +79,21 @@ def test_codesign_prints_designs_and_the_papers_variants(
 def test_codesign_rejects_a_bad_count(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "codesign", "--max-params", "lots")
     assert status == 2 and "'lots' is not a count" in err and err.count("\n") == 1
+
+
+@pytest.mark.timeout(120)
+def test_a_dask_sweep_keeps_dask_info_out_of_the_terminal(tmp_path: Path, tiny_spec: Path) -> None:
+    """`-v` shows socsim's INFO lines and none of the dozens Dask logs for a local cluster
+    (in a process of its own: only there does the command configure logging); Dask's
+    warnings still pass."""
+    pytest.importorskip("distributed")
+    argv = ["-v", "sweep", str(tiny_spec), "--out", str(tmp_path / "out"), "--dask-workers", "2"]
+    code = "import sys; from socsim.cli import main; sys.exit(main(sys.argv[1:]))"
+    run = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    lines = run.stderr.splitlines()
+    assert any(line.startswith("socsim: INFO: socsim.explore.sweep: 16 points") for line in lines)
+    assert not [line for line in lines if "distributed" in line], run.stderr
+    warning = logging.LogRecord("distributed.nanny", logging.WARNING, "", 0, "restarting", (), None)
+    info = logging.LogRecord("distributed.scheduler", logging.INFO, "", 0, "state start", (), None)
+    assert _dask_warnings_only(warning) and not _dask_warnings_only(info)
