@@ -204,7 +204,7 @@ def running(pid: int) -> bool:
         return False
 
 
-@pytest.mark.slow
+@pytest.mark.stress
 @pytest.mark.timeout(20 * 150)
 @pytest.mark.parametrize("kind", ["dask", "processes"])
 def test_killer_sweeps_never_stall_on_a_loaded_machine(kind: str) -> None:
