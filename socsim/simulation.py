@@ -1,4 +1,10 @@
-"""`simulate`: one network on one SoC, from names or objects to a `Result`."""
+"""`simulate`: one network on one SoC, from names or objects to a `Result`, in four steps.
+
+`plan` decides every mapping and the schedule (a `Program`, plain data), `elaborate` builds
+the SimPy SoC and its unit table, `run` carries the program out in simulated time (a
+`RunLog`), and `summarize` turns the records into a `Result`. Each is public, so a caller
+can inspect or reuse what a step hands to the next.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 from socsim.components.config import SocConfig
-from socsim.components.plan import map_network
+from socsim.components.plan import Program, plan
 from socsim.components.presets import load_soc
-from socsim.components.soc import Soc
+from socsim.components.soc import RunLog, Soc
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
 from socsim.errors import ConfigError, SimulationError
@@ -24,28 +30,38 @@ from socsim.workloads.load import load_network
 class Result:
     """Everything one simulation produced.
 
-    `mappings` holds the mapping of each layer; `work` what one frame ran (the same, or
-    each cluster's share of each layer under the `channels` partition). `events` has one row per activity interval (see `socsim.components.eventlog`) plus the
-    energy of each row per level; `layers` one row per layer (per frame: means over frames),
-    its compute figures from what ran (the channel shares, under `channels`);
-    `frames` the arrival, start, finish and latency of each frame in cycles; `summary` the
-    headline figures (see `socsim.summarize.run_summary`); `leakage` the leakage energy of
-    each unit scope over the run (`energy.idle_per_cycle` per idle cycle; sums to
-    `summary["energy"]["idle"]`). Energy is priced once, by `socsim.summarize.price`.
-    `units` is the unit table (`socsim.components.units`): what each `unit` of the events
-    is, for reports to join on.
+    `program` is what ran, as planned before time started (`socsim.components.plan`): its
+    `mappings` the mapping of each whole layer, its `work` what one frame ran (the same, or
+    each cluster's share of each layer under the `channels` partition). `events` has one
+    row per activity interval (see `socsim.components.eventlog`) plus the energy of each
+    row per level; `layers` one row per layer (per frame: means over frames), its compute
+    figures from what ran (`program.ran`); `frames` the arrival, start, finish and latency
+    of each frame in cycles; `summary` the headline figures (see
+    `socsim.summarize.run_summary`); `leakage` the leakage energy of each unit scope over
+    the run (`energy.idle_per_cycle` per idle cycle; sums to `summary["energy"]["idle"]`).
+    Energy is priced once, by `socsim.summarize.price`. `units` is the unit table
+    (`socsim.components.units`): what each `unit` of the events is, for reports to join on.
     """
 
     network: Network
     soc: SocConfig
-    mappings: tuple[LayerMapping, ...]
-    work: tuple[LayerMapping, ...]
+    program: Program
     events: pd.DataFrame
     layers: pd.DataFrame
     frames: pd.DataFrame
     summary: dict[str, Any]
     leakage: pd.Series
     units: pd.DataFrame
+
+    @property
+    def mappings(self) -> tuple[LayerMapping, ...]:
+        """The mapping of each whole layer: `program.mappings`."""
+        return self.program.mappings
+
+    @property
+    def work(self) -> tuple[LayerMapping, ...]:
+        """What one frame ran, in order: `program.work`."""
+        return self.program.work
 
 
 def simulate(
@@ -66,44 +82,48 @@ def simulate(
     """
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
         raise ConfigError(f"frames={frames!r}, expected a positive integer")
-    net = load_network(network)
-    config = load_soc(soc)
-    stream = Arrival.of(arrival)
-    mappings = map_network(net, config)
-    arrivals = stream.times(frames, config.clock_hz, seed)
-    machine = Soc(config)
+    net, config, stream = load_network(network), load_soc(soc), Arrival.of(arrival)
+    program = plan(net, config)
+    machine = elaborate(config, program)
     try:
-        machine.run(net, mappings, arrivals)
+        log = run(machine, frames, stream, seed)
     except SimulationError as error:
-        error.result = summarize(net, config, stream, mappings, machine, stopped=True)
+        log = machine.record(stopped=True)
+        error.result = summarize(net, config, program, machine.units, log, stream)
         raise
-    return summarize(net, config, stream, mappings, machine)
+    return summarize(net, config, program, machine.units, log, stream)
+
+
+def elaborate(soc: SocConfig, program: Program) -> Soc:
+    """The elaborate step of `simulate`: builds the SimPy SoC that will carry out `program`,
+    each component made by the class its config section names, and its unit table
+    (`Soc.units`, see `socsim.components.units`)."""
+    return Soc(soc, program)
+
+
+def run(machine: Soc, frames: int, arrival: Arrival, seed: int = 0) -> RunLog:
+    """The run step of `simulate`: `frames` frames arriving as `arrival` says (`seed` drives
+    Poisson arrivals) run on `machine` as its program says, in simulated time; returns the
+    log. Raises `SimulationError` (with `waits`) if a frame cannot finish; `machine.record`
+    then gives the log up to the stop."""
+    machine.run(arrival.times(frames, machine.config.clock_hz, seed))
+    return machine.record()
 
 
 def summarize(
     network: Network,
     config: SocConfig,
-    stream: Arrival,
-    mappings: list[LayerMapping],
-    machine: Soc,
-    stopped: bool = False,
+    program: Program,
+    units: pd.DataFrame,
+    log: RunLog,
+    arrival: Arrival,
 ) -> Result:
-    """The `Result` of a run; `stopped`: it ended early, so its time ends at the last event."""
-    frame_table = frame_summary(machine.host.frames, stream.deadline_cycles(config.clock_hz))
-    makespan = span(frame_table, machine.env.now if stopped else None)
-    events, leakage = price(machine.log.frame(), config, makespan)
-    units = machine.units()
-    layers = layer_summary(events, network, machine.ran, config, units)
-    summary = run_summary(events, frame_table, network, config, stream, leakage, makespan, units)
-    return Result(
-        network,
-        config,
-        tuple(mappings),
-        tuple(machine.work),
-        events,
-        layers,
-        frame_table,
-        summary,
-        leakage,
-        units,
-    )
+    """The summarize step of `simulate`: the `Result` of a run from its plain records (the
+    program, the unit table, the log) and the energy of `config.energy`, priced here once.
+    A run that stopped early ends at its last event."""
+    frame_table = frame_summary(log.frames, arrival.deadline_cycles(config.clock_hz))
+    makespan = span(frame_table, log.end if log.stopped else None)
+    events, leakage = price(log.events, config, makespan)
+    layers = layer_summary(events, network, program.ran, config, units)
+    summary = run_summary(events, frame_table, network, config, arrival, leakage, makespan, units)
+    return Result(network, config, program, events, layers, frame_table, summary, leakage, units)

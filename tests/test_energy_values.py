@@ -28,6 +28,7 @@ from socsim.components.config import (
     PeArrayConfig,
     SocConfig,
 )
+from socsim.components.plan import Program
 from socsim.components.soc import Soc
 from socsim.dataflow import AccessCounts, Dataflow, LayerMapping, Tile
 from socsim.energy import EYERISS
@@ -197,8 +198,9 @@ def test_a_hand_made_tile_costs_its_counts_on_the_eyeriss_table():
     builder = NetworkBuilder("one", (4, 8, 8))
     builder.conv("conv", "input", 4, 1)
     network = builder.build()
-    soc = Soc(config)
-    soc.run(network, [LayerMapping(network.layers[0], config.array(), Dataflow.OS, (tile,))], [0])
+    mapping = LayerMapping(network.layers[0], config.array(), Dataflow.OS, (tile,))
+    soc = Soc(config, Program((mapping,)))
+    soc.run([0])
     events = with_energy(soc.log.frame(), config)
     got = {level: events[f"energy_{level}"].sum() for level in COSTS}
     assert got == {"mac": 10.0, "rf": 8.0, "noc": 14.0, "glb": 144.0, "dram": 22000.0}

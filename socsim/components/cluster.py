@@ -15,13 +15,13 @@ from socsim.components.interconnect import Interconnect
 from socsim.components.pe_array import PeArray
 from socsim.dataflow.types import LayerMapping
 
-Program = Sequence[tuple[int, LayerMapping]]  # (layer index in the network, its mapping)
+Layers = Sequence[tuple[int, LayerMapping]]  # (layer index in the network, its mapping)
 
 
 class Cluster:
     """One accelerator cluster behind the shared interconnect.
 
-    Protocol: `yield from cluster.run(frame, program)` runs the program's layers in order,
+    Protocol: `yield from cluster.run(frame, layers)` runs the layers in order,
     each to completion (a layer reads what the previous one wrote back to DRAM). Its parts
     are made by the classes their config sections name (see `socsim.components.config`).
     """
@@ -56,6 +56,6 @@ class Cluster:
             env, f"{scope}.controller", config.controller, self.dma, self.buffer, self.array, log
         )
 
-    def run(self, frame: int, program: Program) -> Generator:
-        for index, mapping in program:
+    def run(self, frame: int, layers: Layers) -> Generator:
+        for index, mapping in layers:
             yield from self.controller.run_layer(frame, index, mapping)

@@ -6,7 +6,7 @@ from collections.abc import Generator, Sequence
 
 import simpy
 
-from socsim.components.cluster import Cluster, Program
+from socsim.components.cluster import Cluster, Layers
 from socsim.dataflow.types import LayerMapping
 
 
@@ -26,26 +26,26 @@ class Host:
     def _records(self, arrivals: Sequence[int]) -> None:
         self.frames = [[t, -1, -1] for t in arrivals]
 
-    def by_frames(self, arrivals: Sequence[int], program: Program) -> None:
+    def by_frames(self, arrivals: Sequence[int], layers: Layers) -> None:
         """Each frame runs whole on the first cluster free after it arrives (FIFO)."""
         self._records(arrivals)
         free = simpy.Store(self.env)
         free.items.extend(self.clusters)
         for frame, arrival in enumerate(arrivals):
-            self.env.process(self._whole_frame(frame, arrival, free, program))
+            self.env.process(self._whole_frame(frame, arrival, free, layers))
 
     def _whole_frame(
-        self, frame: int, arrival: int, free: simpy.Store, program: Program
+        self, frame: int, arrival: int, free: simpy.Store, layers: Layers
     ) -> Generator:
         """One frame: wait for its arrival and a free cluster, run every layer, hand back."""
         yield self.env.timeout(arrival)
         cluster = yield free.get()
         self.frames[frame][1] = self.env.now
-        yield from cluster.run(frame, program)
+        yield from cluster.run(frame, layers)
         self.frames[frame][2] = self.env.now
         yield free.put(cluster)
 
-    def by_pipeline(self, arrivals: Sequence[int], segments: Sequence[Program]) -> None:
+    def by_pipeline(self, arrivals: Sequence[int], segments: Sequence[Layers]) -> None:
         """Cluster i runs segment i of every frame, in frame order; frames flow through."""
         self._records(arrivals)
         inboxes = [simpy.Store(self.env) for _ in self.clusters]
@@ -64,7 +64,7 @@ class Host:
     def _stage(
         self,
         cluster: Cluster,
-        segment: Program,
+        segment: Layers,
         count: int,
         inbox: simpy.Store,
         outbox: simpy.Store | None,

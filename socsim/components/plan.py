@@ -1,11 +1,15 @@
-"""Planning before time starts: a mapping per layer, and the work each cluster gets."""
+"""The plan step: before time starts, a mapping per layer and the work each cluster gets.
+
+`plan(network, soc)` decides everything the run carries out as a `Program` (plain, frozen
+data); the SoC's run step only follows it and never maps a layer itself.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from socsim.components.config import DataflowChoice, SocConfig
+from socsim.components.config import DataflowChoice, Partition, SocConfig
 from socsim.dataflow import ArrayConfig, Dataflow, LayerMapping, choose_dataflow, map_layer
 from socsim.energy import EnergyTable
 from socsim.workloads import Layer, Network
@@ -27,6 +31,69 @@ def map_network(network: Network, config: SocConfig) -> list[LayerMapping]:
     """One mapping per layer of the network, in its order."""
     array, costs = config.array(), config.energy.costs()
     return [map_one(layer, array, config.pe_array.dataflow, costs) for layer in network.layers]
+
+
+@dataclass(frozen=True)
+class Program:
+    """What a run carries out, decided once by `plan` before time starts.
+
+    `mappings` is the mapping of each whole layer, in network order; `partition` the
+    schedule that runs (`frames` whenever there is one cluster: it has nothing to split). Under `pipeline`, cluster i runs the layers `segments[i]` (index ranges, balanced
+    by the mappings' cycles); under `channels`, `shares[layer][cluster]` is that cluster's
+    part of the layer, mapped on its own (None: nothing to do). Both are empty otherwise.
+    """
+
+    mappings: tuple[LayerMapping, ...]
+    partition: Partition = Partition.FRAMES
+    segments: tuple[range, ...] = ()
+    shares: tuple[tuple[LayerMapping | None, ...], ...] = ()
+
+    @property
+    def ran(self) -> tuple[tuple[LayerMapping, ...], ...]:
+        """What one frame runs of each layer: its mapping, or under `channels` the shares."""
+        if self.partition is Partition.CHANNELS:
+            return tuple(tuple(m for m in parts if m is not None) for parts in self.shares)
+        return tuple((m,) for m in self.mappings)
+
+    @property
+    def work(self) -> tuple[LayerMapping, ...]:
+        """What one frame runs, in order: `ran` flattened."""
+        return tuple(m for parts in self.ran for m in parts)
+
+    def layers_of(self, cluster: int) -> tuple[tuple[int, LayerMapping], ...]:
+        """(layer index, mapping) of each layer `cluster` runs of a frame, in order: every
+        layer under `frames` (the frame's cluster runs it whole), its segment under
+        `pipeline`, its shares under `channels`."""
+        if self.partition is Partition.CHANNELS:
+            return tuple(
+                (i, parts[cluster])
+                for i, parts in enumerate(self.shares)
+                if parts[cluster] is not None
+            )
+        layers = self.segments[cluster] if self.partition is Partition.PIPELINE else None
+        return tuple((i, m) for i, m in enumerate(self.mappings) if layers is None or i in layers)
+
+
+def plan(network: Network, soc: SocConfig) -> Program:
+    """The plan step of `simulate`: maps every layer (and under `channels` every cluster's
+    share of it) and fixes the schedule, once, before time starts."""
+    mappings = tuple(map_network(network, soc))
+    parts = soc.clusters
+    partition = Partition.FRAMES if parts == 1 else soc.partition
+    if partition is Partition.PIPELINE:
+        segments = balanced_segments([m.cycles for m in mappings], parts)
+        return Program(mappings, partition, segments=tuple(segments))
+    if partition is Partition.CHANNELS:
+        array, choice, costs = soc.array(), soc.pe_array.dataflow, soc.energy.costs()
+        shares = tuple(
+            tuple(
+                None if part is None else map_one(part, array, choice, costs)
+                for part in split_channels(layer, parts)
+            )
+            for layer in network.layers
+        )
+        return Program(mappings, partition, shares=shares)
+    return Program(mappings)
 
 
 def balanced_segments(costs: list[int], parts: int) -> list[range]:

@@ -3,32 +3,52 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pandas as pd
 import simpy
 
-from socsim.components import plan
 from socsim.components.cluster import Cluster
 from socsim.components.config import Partition, SocConfig
 from socsim.components.dram import Dram
 from socsim.components.eventlog import EventLog
 from socsim.components.host import Host
 from socsim.components.interconnect import Interconnect
+from socsim.components.plan import Program
 from socsim.components.units import Unit, unit_table
-from socsim.dataflow.types import LayerMapping
-from socsim.errors import SimulationError
-from socsim.workloads import Network
+from socsim.errors import ConfigError, SimulationError
+
+
+@dataclass(frozen=True)
+class RunLog:
+    """What the run step returns: the event log (`socsim.components.eventlog` columns), each
+    frame's (arrival, start, finish) in cycles (finish -1: never finished), the cycle the
+    run ended at and whether it `stopped` early (a `SimulationError`)."""
+
+    events: pd.DataFrame
+    frames: tuple[tuple[int, int, int], ...]
+    end: int
+    stopped: bool
 
 
 class Soc:
-    """A built SoC, ready to run one workload.
+    """A built SoC, ready to carry out one `Program` (see `socsim.components.plan`).
 
     Each component is made by the class its config section names in `component` (see
     `socsim.components.config`), so a user's class replaces socsim's without editing it.
     """
 
-    def __init__(self, config: SocConfig) -> None:
+    def __init__(self, config: SocConfig, program: Program) -> None:
+        split = program.partition
+        widths = {len(program.segments)} if split is Partition.PIPELINE else set()
+        widths |= {len(parts) for parts in program.shares}
+        if split is not Partition.FRAMES and widths != {config.clusters}:
+            raise ConfigError(
+                f"program partition={split.value} is planned for {sorted(widths)} cluster(s), "
+                f"expected the SoC's clusters={config.clusters}"
+            )
         self.config = config
+        self.program = program
         self.env = simpy.Environment()
         self.log = EventLog()
         self.dram: Dram = config.dram.component(self.env, "soc.dram", config.dram, self.log)
@@ -40,37 +60,20 @@ class Soc:
             for i in range(config.clusters)
         ]
         self.host = Host(self.env, "soc.host", self.clusters)
-        # What one frame runs, per layer: its mapping, or the clusters' channel shares
-        self.ran: list[tuple[LayerMapping, ...]] = []
+        self.units = self._unit_table()
 
-    def run(
-        self, network: Network, mappings: Sequence[LayerMapping], arrivals: Sequence[int]
-    ) -> None:
-        """Simulates every frame to completion; raises `SimulationError` if any cannot finish."""
-        program = list(enumerate(mappings))
-        partition = self.config.partition
-        self.ran = [(m,) for m in mappings]
-        if partition is Partition.FRAMES or len(self.clusters) == 1:
-            self.host.by_frames(arrivals, program)
-        elif partition is Partition.PIPELINE:
-            costs = [m.cycles for m in mappings]
-            segments = [
-                [program[i] for i in part]
-                for part in plan.balanced_segments(costs, len(self.clusters))
-            ]
+    def run(self, arrivals: Sequence[int]) -> None:
+        """Carries out the program for frames arriving at `arrivals` (cycles), every frame to
+        completion; raises `SimulationError` if any cannot finish. Maps nothing: every
+        mapping and share comes from the program."""
+        program = self.program
+        if program.partition is Partition.PIPELINE:
+            segments = [program.layers_of(i) for i in range(len(self.clusters))]
             self.host.by_pipeline(arrivals, segments)
-        else:
-            array, choice = self.config.array(), self.config.pe_array.dataflow
-            costs = self.config.energy.costs()
-            shares = [
-                [
-                    None if part is None else plan.map_one(part, array, choice, costs)
-                    for part in plan.split_channels(layer, len(self.clusters))
-                ]
-                for layer in network.layers
-            ]
-            self.ran = [tuple(part for part in parts if part is not None) for parts in shares]
-            self.host.by_channels(arrivals, shares)
+        elif program.partition is Partition.CHANNELS:
+            self.host.by_channels(arrivals, program.shares)
+        else:  # every cluster runs whole frames, all alike
+            self.host.by_frames(arrivals, program.layers_of(0))
         try:
             self.env.run()
             self._check_finished()
@@ -78,13 +81,17 @@ class Soc:
             error.waits = self.waits()
             raise
 
-    @property
-    def work(self) -> list[LayerMapping]:
-        """What one frame runs, in order: `ran` flattened."""
-        return [m for parts in self.ran for m in parts]
+    def record(self, stopped: bool = False) -> RunLog:
+        """What the run logged so far, as plain data; `stopped`: it ended early."""
+        return RunLog(
+            self.log.frame(),
+            tuple(tuple(record) for record in self.host.frames),
+            self.env.now,
+            stopped,
+        )
 
-    def units(self) -> pd.DataFrame:
-        """The unit table of this SoC (see `socsim.components.units`): the elaborate step."""
+    def _unit_table(self) -> pd.DataFrame:
+        """The unit table of this SoC (see `socsim.components.units`)."""
         dram, bus = self.dram, self.interconnect
         moved = "bytes moved in the run"
         units = [

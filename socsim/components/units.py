@@ -1,6 +1,6 @@
 """The unit table: every unit of a built SoC that logs events, as plain data.
 
-Elaborating a SoC (`Soc.units()`) lists, per unit scope (the `unit` column of the event
+Elaborating a SoC (`Soc.units`, built with it) lists, per unit scope (the `unit` column of the event
 log): its `kind` (`dram`, `interconnect`, `dma`, `global_buffer`, `pe_array`, `controller`,
 `pipeline`), the `component` it belongs to (a DRAM or DMA channel's engine, a pipeline's
 controller; otherwise the unit itself), its `cluster` (-1 for shared units) and that

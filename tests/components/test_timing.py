@@ -25,6 +25,7 @@ from socsim.components.config import (
 )
 from socsim.components.dma import Dma
 from socsim.components.interconnect import Interconnect
+from socsim.components.plan import Program
 from socsim.components.soc import Soc
 from socsim.dataflow import AccessCounts, Dataflow, LayerMapping, Tile
 from socsim.errors import SimulationError
@@ -54,8 +55,8 @@ def run(config: SocConfig, tiles: tuple[Tile, ...], frames: int = 1) -> Soc:
     builder.conv("conv", "input", 4, 1)
     network = builder.build()
     mapping = LayerMapping(network.layers[0], config.array(), Dataflow.OS, tiles)
-    soc = Soc(config)
-    soc.run(network, [mapping], [0] * frames)
+    soc = Soc(config, Program((mapping,)))
+    soc.run([0] * frames)
     return soc
 
 
