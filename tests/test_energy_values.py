@@ -14,6 +14,7 @@ from dataclasses import replace
 
 import pandas as pd
 import pytest
+from sharing import shared
 
 from socsim import simulate
 from socsim.components.config import (
@@ -76,7 +77,7 @@ def tiny_network():
     return builder.build()
 
 
-@pytest.fixture(scope="module", params=list(SOCS))
+@pytest.fixture(scope=shared("module"), params=list(SOCS))
 def result(request):
     return simulate(tiny_network(), SOCS[request.param], frames=FRAMES)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from sharing import shared
 
 import socsim
 from socsim.components.config import DmaConfig, Partition
@@ -44,7 +45,7 @@ EXPECTED = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def result():
     return socsim.simulate(NETWORK, CONFIG, frames=2)
 

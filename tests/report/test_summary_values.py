@@ -8,6 +8,7 @@ and `utilization` MACs / (span x PEs).
 from __future__ import annotations
 
 import pytest
+from sharing import shared
 
 import socsim
 from socsim.components.config import (
@@ -46,7 +47,7 @@ ODD = SocConfig(
 )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope=shared("module"))
 def odd_run():
     return socsim.simulate(two_convs(), ODD, frames=2)
 

@@ -1,0 +1,23 @@
+"""The scope of fixtures whose result several tests share.
+
+A module- or session-scoped fixture computes once, inside the first test that asks for it.
+mutmut maps each function to the tests that call it and checks a mutant with those tests
+only, so it would credit that first test alone and let pass a mutant that the other tests
+kill. Under mutmut (it sets MUTANT_UNDER_TEST) such fixtures are computed for every test.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from pytest import Config
+
+
+def shared(scope: str) -> Callable[[str, Config], str]:
+    """`scope`, or "function" while mutmut runs: for `@pytest.fixture(scope=shared(...))`."""
+
+    def decide(fixture_name: str, config: Config) -> str:
+        return "function" if os.environ.get("MUTANT_UNDER_TEST") else scope
+
+    return decide
