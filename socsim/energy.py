@@ -9,7 +9,7 @@ write), each per 16-bit word. Totals, per-layer and per-component sums are all s
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -66,9 +66,6 @@ class EnergyTable:
             {level: np.asarray(part, np.float64) for level, part in parts.items()},
             index=counts.index,
         )
-
-    def as_dict(self) -> dict[str, float]:
-        return {f.name: v for f, v in zip(fields(self), astuple(self), strict=True)}
 
 
 # Eyeriss (Chen et al., ISCA 2016, Table IV) relative costs: the SqueezeNext paper's units.
