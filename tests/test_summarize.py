@@ -81,3 +81,8 @@ def test_the_layer_table_names_each_layers_op_and_the_dataflows_that_ran() -> No
         ["conv1", "conv", "os"],
         ["b1_sep3x1", "conv", "os+ws"],
     ]
+
+
+def test_the_frame_table_is_indexed_by_frame(two_clusters_by_frames) -> None:
+    frames = two_clusters_by_frames.frames
+    assert frames.index.name == "frame" and list(frames.index) == [0, 1]
