@@ -3,8 +3,9 @@
 An executor only submits a chunk of points and says when chunks are done; `run_chunks`,
 shared by all of them, keeps a few chunks per worker in flight, streams each chunk's rows
 back as it completes, and survives workers that die: the points of a chunk whose worker
-was lost run again one at a time, alone, so that a point that kills its worker even then
-is recorded as an error and no other point is blamed with it. No wait is unbounded: every
+was lost run again one at a time, alone, so that only a point that kills its worker every
+time it runs alone (`LONE_LOSSES` times) is recorded as an error, and no other point is
+blamed with it. No wait is unbounded: every
 `POLL_SECONDS` without a finished chunk, the executor checks that its workers can still
 run something, and stops the run with a `SimulationError` when they cannot.
 
@@ -40,6 +41,10 @@ ChunkFn = Callable[[Chunk], Rows]
 MAX_CHUNK = 8  # points per task: enough to amortise a task's overhead, few enough to balance
 CHUNKS_PER_WORKER = 4  # at least this many chunks per worker when there are enough points
 IN_FLIGHT_PER_WORKER = 2  # a worker finishing a chunk finds the next one already queued
+# Workers a point must lose running alone to be recorded as their killer: more than one, since
+# a cluster can still lose a worker under a lone point for another reason (Dask recomputing,
+# on that worker, a task it lost with an earlier death).
+LONE_LOSSES = 2
 POLL_SECONDS = 1.0  # longest wait on chunks before the executor checks on its workers
 NO_WORKERS_SECONDS = 120.0  # how long a Dask cluster may have no worker before a run stops
 RESULT_SECONDS = 60.0  # to fetch a finished chunk's rows (a few kB) from a Dask worker
@@ -365,25 +370,29 @@ def run_chunks(
     workers are gone for good: then `Executor.check` raises a `SimulationError`, after the
     rows of the chunks finished so far."""
     size = size or chunk_size(len(points), executor.workers)
-    # (chunk, suspect): a suspect's worker died under it once; it runs alone.
-    queue: deque[tuple[Chunk, bool]] = deque(
-        (list(points[i : i + size]), False) for i in range(0, len(points), size)
+    # (chunk, losses): a point whose chunk lost its worker runs alone, counting the workers it
+    # lost while alone; only LONE_LOSSES of those in a row make it the killer.
+    queue: deque[tuple[Chunk, int]] = deque(
+        (list(points[i : i + size]), 0) for i in range(0, len(points), size)
     )
-    inflight: dict[Any, tuple[Chunk, bool]] = {}
+    inflight: dict[Any, tuple[Chunk, int]] = {}
 
     def settle(future: Any) -> tuple[Rows, bool]:
         """The rows of a done chunk, and whether its worker was lost."""
-        chunk, suspect = inflight.pop(future)
+        chunk, losses = inflight.pop(future)
         try:
             return executor.result(future), False
         except Exception as error:
             if not executor.is_lost(error):
                 raise
-            if suspect:  # it ran alone, so it killed its worker itself
+            if losses + 1 > LONE_LOSSES:  # it ran alone every time, so it killed its worker
                 logger.warning("point %s lost its worker again: recorded as an error", chunk[0].id)
                 return [lost_row(chunk[0], error)], True
-            logger.warning("a worker died: rerunning its %d points one at a time", len(chunk))
-            queue.extendleft(([point], True) for point in reversed(chunk))
+            if losses:
+                queue.appendleft((chunk, losses + 1))
+            else:
+                logger.warning("a worker died: rerunning its %d points one at a time", len(chunk))
+                queue.extendleft(([point], 1) for point in reversed(chunk))
             return [], True
 
     def done_chunks() -> set[Any]:
@@ -395,11 +404,11 @@ def run_chunks(
     window = IN_FLIGHT_PER_WORKER * executor.workers
     while queue or inflight:
         while queue and len(inflight) < window:
-            suspect_next = queue[0][1] and inflight
-            if suspect_next or any(suspect for _, suspect in inflight.values()):
+            alone_next = queue[0][1] and inflight
+            if alone_next or any(losses for _, losses in inflight.values()):
                 break
-            chunk, suspect = queue.popleft()
-            inflight[executor.submit(fn, chunk)] = (chunk, suspect)
+            chunk, losses = queue.popleft()
+            inflight[executor.submit(fn, chunk)] = (chunk, losses)
         lost = False
         for future in done_chunks():
             rows, lost_now = settle(future)
