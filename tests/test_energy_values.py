@@ -33,7 +33,7 @@ from socsim.components.plan import Program
 from socsim.components.soc import Soc
 from socsim.dataflow import AccessCounts, Dataflow, LayerMapping, Tile
 from socsim.energy import EYERISS
-from socsim.report.summary import with_energy
+from socsim.summarize import with_energy
 from socsim.workloads import NetworkBuilder
 
 COSTS = {"mac": 1.5, "rf": 0.25, "noc": 3.0, "glb": 7.0, "dram": 211.0}

@@ -17,7 +17,7 @@ from socsim.report import (
     stage_summary,
     stall_summary,
 )
-from socsim.report.summary import ENERGY_COLUMNS, STALL_CAUSES, idle_by_unit
+from socsim.summarize import ENERGY_COLUMNS, STALL_CAUSES, idle_by_unit
 from socsim.workloads import NetworkBuilder
 from socsim.workloads.network import INPUT
 

@@ -21,7 +21,7 @@ from socsim.components.config import (
     PeArrayConfig,
     SocConfig,
 )
-from socsim.report.summary import frame_summary, idle_by_unit
+from socsim.summarize import frame_summary, idle_by_unit
 from socsim.workloads import NetworkBuilder
 
 
