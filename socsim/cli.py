@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
 from tqdm import tqdm
 
 from socsim import __version__
@@ -40,6 +41,7 @@ from socsim.explore.store import PARTS
 from socsim.explore.sweep import sweep_report
 from socsim.outputs import OutputDir, write_file
 from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
+from socsim.report.paper import PRESETS as PAPER_PRESETS
 from socsim.simulation import simulate
 from socsim.workloads.load import load_network
 from socsim.workloads.network import Network
@@ -224,6 +226,9 @@ def presets(args: argparse.Namespace) -> int:
     arg("--clusters", type=int, metavar="N", help="override the SoC's number of clusters"),
     arg("--partition", choices=[p.value for p in Partition],
         help="override how work is spread over clusters"),
+    arg("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+        help="override a key of the SoC, dotted as in its YAML (schedule.fusion=none); "
+        "repeatable"),
     arg("--format", choices=["table", "json"], default="table",
         help="table: aligned summary (default); json: the summary as one JSON object"),
     arg("--out", metavar="DIR",
@@ -241,7 +246,8 @@ def run(args: argparse.Namespace) -> int:
     output = OutputDir(args.out, "run", force=args.force) if args.out else None
     soc = load_soc(args.soc)
     overrides = {"clusters": args.clusters, "partition": args.partition}
-    soc = with_overrides(soc, {k: v for k, v in overrides.items() if v is not None})
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    soc = with_overrides(soc, {**overrides, **settings(args.settings)})
     network = load_network(args.network, skip_unsupported=args.skip_unsupported)
     result = simulate(network, soc, frames=args.frames, arrival=args.fps)
     if output:
@@ -408,6 +414,9 @@ def codesign_command(args: argparse.Namespace) -> int:
     arg("--force", action="store_true", help=FORCE_HELP),
     arg("--workers", type=int, default=2, metavar="N",
         help="simulate in N processes (default 2)"),
+    arg("--set", action="append", default=[], metavar="KEY=VALUE", dest="settings",
+        help="override a key of the SoC, dotted as in its YAML (schedule.fusion=none); "
+        "repeatable"),
 )  # fmt: skip
 def paper(args: argparse.Namespace) -> int:
     """Simulate every network of the paper's Table 3 on squeezelerator-8x8 and -16x16 and
@@ -416,13 +425,19 @@ def paper(args: argparse.Namespace) -> int:
     Time is normalised per preset by the fastest network of the table, as in the paper;
     energy is in the paper's units (Eyeriss costs: one MAC = 1, DRAM = 200 per word). Below
     the table: Spearman rank correlation and median and worst error per preset, and the
-    paper's headline comparison (1.0-SqNxt-23v5 against 1.0-SqNxt-23 on 16x16).
+    paper's headline comparison (1.0-SqNxt-23v5 against 1.0-SqNxt-23 on 16x16), and the
+    execution schedule each preset ran (`--set schedule.fusion=none` runs layer by layer).
     """
     if args.workers < 1:
         raise ConfigError(f"--workers={args.workers}, expected a positive integer")
+    overrides = settings(args.settings)
+    for preset in PAPER_PRESETS.values():  # bad keys fail before any simulation starts
+        with_overrides(get_preset(preset), overrides)
     output = OutputDir(args.out, "paper", force=args.force) if args.out else None
     with tqdm(total=2 * len(TABLE3), desc="simulating", unit="run", file=sys.stderr) as bar:
-        reproduction = reproduce(args.workers, lambda done, total: bar.update(done - bar.n))
+        reproduction = reproduce(
+            args.workers, lambda done, total: bar.update(done - bar.n), overrides
+        )
     if output:
         write_report(reproduction, output)
     if args.format == "csv":
@@ -430,6 +445,17 @@ def paper(args: argparse.Namespace) -> int:
     else:
         _emit(render_text(reproduction, markdown=args.format == "markdown"))
     return 0
+
+
+def settings(pairs: list[str]) -> dict[str, Any]:
+    """`--set KEY=VALUE` pairs as overrides, each value read as YAML reads it (0.5, none)."""
+    overrides = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set {pair!r}, expected KEY=VALUE such as schedule.fusion=none")
+        overrides[key.strip()] = yaml.safe_load(value) if value.strip() else value
+    return overrides
 
 
 # -- output ---------------------------------------------------------------------------------

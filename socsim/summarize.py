@@ -98,7 +98,10 @@ def layer_summary(
     adds to a frame run alone), `compute_cycles` the arrays' busy time (summed over the
     shares), `efficiency` MACs / (compute cycles x PEs) and `utilization` MACs / (span x
     PEs of the clusters the layer holds: all of them under `channels`, else one).
-    `dataflow` lists the shares' dataflows ("os+ws" when they differ).
+    `dataflow` lists the shares' dataflows ("os+ws" when they differ). A layer that logged
+    nothing (a view) has zeros. `dram_bytes` splits into `dram_weight_bytes` (the weights
+    its tiles load, as planned) and `dram_activation_bytes` (the rest: inputs, shortcuts,
+    partial sums and outputs).
     """
     per_frame = (
         events[events["layer"] >= 0]
@@ -129,9 +132,13 @@ def layer_summary(
                 "dataflow": "+".join(dict.fromkeys(m.dataflow.value for m in parts)),
                 "tiles": sum(m.tile_count for m in parts),
                 "compute_cycles": sum(m.cycles for m in parts),
+                "dram_weight_bytes": sum(t.weight_bytes * t.repeat for m in parts for t in m.tiles),
             }
         )
     table = pd.DataFrame(rows).set_index("layer").join(means)
+    # a layer that logged nothing (a concatenation run as a view) took no time and moved nothing
+    table[list(means.columns)] = table[list(means.columns)].fillna(0)
+    table["dram_activation_bytes"] = table["dram_bytes"] - table["dram_weight_bytes"]
     table["efficiency"] = table["macs"] / (table["compute_cycles"] * pes)
     table["utilization"] = table["macs"] / (table["cycles"] * pes * held)
     return table.astype({"stage": "Int64", "block": "Int64"})

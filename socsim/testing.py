@@ -5,7 +5,9 @@ components that follow the protocols (see `socsim.components`): global-buffer oc
 within capacity and never negative, bytes and MACs of every tile conserved against the
 mappings and between the DMA engines, the interconnect and DRAM, no unit busier than its
 capacity, time never running backwards per unit, energy equal to the sum of its parts,
-every frame finished. It raises one `AssertionError` listing every violation with the
+every frame finished, and every DRAM read of an activation after its write (under the
+execution schedule the program ran: a fused pool's or add's tensor is written by the layer
+it runs in, a view's readers read its producers). It raises one `AssertionError` listing every violation with the
 unit, the cycle and the values.
 
 The Hypothesis strategies draw what to simulate, small enough for tests to stay fast:
@@ -56,6 +58,7 @@ def check_invariants(result: Result, capacities: Mapping[str, int] | None = None
         *_within_capacity(events, result.units, rules),
         *_conserved(result),
         *_energy_adds_up(result),
+        *_reads_after_writes(result),
     ]
     unfinished = result.frames.index[result.frames["finish"] < 0].tolist()
     if unfinished:
@@ -259,6 +262,47 @@ def _where(rows: pd.DataFrame, key: tuple[int, int, int], names: list[str]) -> s
     return f"{units}{when}, frame {frame} layer {layer} ({names[layer]}) tile {tile}"
 
 
+def _reads_after_writes(result: Result) -> list[str]:
+    """Per frame, a layer's first DRAM load starts no earlier than the last store of each
+    activation it loads (the network's input excepted: it is in DRAM before time starts)."""
+    from socsim.components.schedule import ALONE, Role
+
+    layers = result.network.layers
+    steps = result.program.steps or (ALONE,) * len(layers)
+    index = {layer.name: i for i, layer in enumerate(layers)}
+
+    def writers(name: str) -> list[int]:
+        """The layers whose stores hold tensor `name` in DRAM."""
+        if name not in index:
+            return []
+        i = index[name]
+        if steps[i].role is Role.VIEW:
+            return [w for source in layers[i].inputs for w in writers(source)]
+        return [steps[i].host if steps[i].host >= 0 else i]
+
+    reads: dict[int, set[int]] = {}
+    for i, (layer, step) in enumerate(zip(layers, steps, strict=True)):
+        if step.role is Role.ALONE:
+            reads.setdefault(i, set()).update(w for n in layer.inputs for w in writers(n))
+        elif step.role is Role.ADD:  # the shortcut is loaded by the layer it runs in
+            shortcut = (n for n in layer.inputs if n != layers[step.host].name)
+            reads.setdefault(step.host, set()).update(w for n in shortcut for w in writers(n))
+    events = result.events
+    loads = events[events["action"] == "load"].groupby(["frame", "layer"])["start"].min()
+    stores = events[events["action"] == "store"].groupby(["frame", "layer"])["end"].max()
+    problems = []
+    for (frame, layer), first in loads.items():
+        for writer in sorted(reads.get(layer, ())):
+            last = stores.get((frame, writer))
+            if last is not None and first < last:
+                problems.append(
+                    f"frame {frame} layer {layer} ({layers[layer].name}): loads from cycle "
+                    f"{first}, before layer {writer} ({layers[writer].name}) finishes "
+                    f"writing its output at {last}"
+                )
+    return _shown(problems, "reads before writes")
+
+
 def _energy_adds_up(result: Result) -> list[str]:
     energy = result.summary["energy"]
     problems = []
@@ -386,10 +430,10 @@ def networks(max_layers: int = 4, max_channels: int = 8, max_size: int = 12):
 
 
 def soc_configs(max_clusters: int = 3, max_array: int = 8):
-    """Valid random SoCs: up to `max_clusters` clusters under any partition, arrays of 2 to
-    `max_array` PEs a side (broadcast or systolic), buffers of 16 to 64 KiB, and bandwidths,
-    latencies, queue depths and firmware costs drawn within small bounds, so runs take
-    milliseconds."""
+    """Valid random SoCs: up to `max_clusters` clusters under any partition and execution
+    schedule, arrays of 2 to `max_array` PEs a side (broadcast or systolic), buffers of 16
+    to 64 KiB, and bandwidths, latencies, queue depths and firmware costs drawn within
+    small bounds, so runs take milliseconds."""
     from socsim.components import config as c
 
     st = _strategies()
@@ -436,6 +480,7 @@ def soc_configs(max_clusters: int = 3, max_array: int = 8):
                 command_cycles=draw(st.integers(0, 20)),
                 prefetch_depth=draw(st.integers(1, 3)),
             ),
+            schedule=c.ScheduleConfig(fusion=draw(st.sampled_from(list(c.Fusion)))),
         )
 
     return build()

@@ -69,6 +69,13 @@ class Partition(StrEnum):
     CHANNELS = "channels"  # every layer's output channels split across all clusters
 
 
+class Fusion(StrEnum):
+    """Which weightless layers run inside their neighbours (see `socsim.components.schedule`)."""
+
+    NONE = "none"  # layer by layer: every layer reads its inputs from DRAM, writes back
+    WEIGHTLESS = "weightless"  # pools and adds in the producer's write-back, concats as views
+
+
 class Arbitration(StrEnum):
     """Who gets the interconnect next when several masters wait."""
 
@@ -249,6 +256,19 @@ class ControllerConfig:
 
 @documented
 @dataclass(frozen=True, kw_only=True)
+class ScheduleConfig:
+    """How a network's layers run, planned once per network before time starts (see
+    `socsim.components.schedule`)."""
+
+    fusion: Fusion = param(
+        Fusion.NONE,
+        doc="none: every tensor through DRAM; weightless: pools and adds fused into the "
+        "conv or fc before them, concats as views",
+    )
+
+
+@documented
+@dataclass(frozen=True, kw_only=True)
 class EnergyConfig:
     """Cost per action: `table` names a built-in table; a level set here overrides it."""
 
@@ -303,6 +323,9 @@ class SocConfig:
         default_factory=ControllerConfig, doc="each cluster's controller"
     )
     energy: EnergyConfig = param(default_factory=EnergyConfig, doc="the cost of each action")
+    schedule: ScheduleConfig = param(
+        default_factory=ScheduleConfig, doc="the execution schedule of each network"
+    )
 
     def __post_init__(self) -> None:
         validate(self)

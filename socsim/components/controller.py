@@ -34,7 +34,8 @@ class Controller:
     Protocol (a replacement keeps the constructor `(env, scope, config, dma, buffer, array,
     log)`, `scope` and `blocked`): `yield from controller.run_layer(frame, index, mapping)`
     returns when every tile of the layer is computed and written back, every command tagged
-    (frame, layer index, tile number in `expand(mapping)` order). It logs its firmware work
+    (frame, layer index, tile number in `expand(mapping)` order); a mapping without tiles
+    (a concatenation the schedule made a view) returns at once, logging nothing. It logs its firmware work
     (`setup`, `command`) on its scope, one interval at a time, and its stages' waits
     (`wait_*`) on `<scope>.pipeline`. `blocked` says, per stage, what it waits on, for the
     report when a simulation cannot finish.
@@ -80,6 +81,8 @@ class Controller:
 
     def run_layer(self, frame: int, index: int, mapping: LayerMapping) -> Generator:
         """Runs one layer's tiles through load, compute and store; returns when all are stored."""
+        if not mapping.tiles:
+            return
         env = self.env
         yield from self.firmware(self.config.layer_setup_cycles, "setup", (frame, index, -1))
         depth = self.config.prefetch_depth

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from socsim.components.config import DataflowChoice, Partition, SocConfig
+from socsim.components.schedule import ALONE, Step, candidate_steps, scheduled, settle
 from socsim.dataflow import ArrayConfig, Dataflow, LayerMapping, choose_dataflow, map_layer
 from socsim.energy import EnergyTable
 from socsim.workloads import Layer, Network
@@ -37,16 +38,22 @@ def map_network(network: Network, config: SocConfig) -> list[LayerMapping]:
 class Program:
     """What a run carries out, decided once by `plan` before time starts.
 
-    `mappings` is the mapping of each whole layer, in network order; `partition` the
-    schedule that runs (`frames` whenever there is one cluster: it has nothing to split). Under `pipeline`, cluster i runs the layers `segments[i]` (index ranges, balanced
-    by the mappings' cycles); under `channels`, `shares[layer][cluster]` is that cluster's
-    part of the layer, mapped on its own (None: nothing to do). Both are empty otherwise.
+    `mappings` is the mapping of each whole layer, in network order, as the execution
+    schedule runs it; `steps` says how each layer runs under that schedule (see
+    `socsim.components.schedule`: alone, in the write-back of the layer before it, or as a
+    view without tiles; empty: every layer alone). `partition` is how clusters share the
+    work (`frames` whenever there is one cluster: it has nothing to split). Under
+    `pipeline`, cluster i runs the layers `segments[i]` (index ranges, balanced by the
+    mappings' cycles); under `channels`, `shares[layer][cluster]` is that cluster's part of
+    the layer, mapped on its own and scheduled like the whole (None: nothing to do). Both
+    are empty otherwise.
     """
 
     mappings: tuple[LayerMapping, ...]
     partition: Partition = Partition.FRAMES
     segments: tuple[range, ...] = ()
     shares: tuple[tuple[LayerMapping | None, ...], ...] = ()
+    steps: tuple[Step, ...] = ()
 
     @property
     def ran(self) -> tuple[tuple[LayerMapping, ...], ...]:
@@ -76,24 +83,44 @@ class Program:
 
 def plan(network: Network, soc: SocConfig) -> Program:
     """The plan step of `simulate`: maps every layer (and under `channels` every cluster's
-    share of it) and fixes the schedule, once, before time starts."""
-    mappings = tuple(map_network(network, soc))
+    share of it) and fixes the schedule (`soc.schedule`), once, before time starts."""
+    whole = tuple(map_network(network, soc))
+    candidates = candidate_steps(network, soc.schedule.fusion)
+    glb = soc.global_buffer.size_bytes
+    array, choice, costs = soc.array(), soc.pe_array.dataflow, soc.energy.costs()
+
+    def remap(layer: Layer, glb_bytes: int) -> LayerMapping:
+        return map_one(layer, replace(array, glb_bytes=glb_bytes), choice, costs)
+
     parts = soc.clusters
     partition = Partition.FRAMES if parts == 1 else soc.partition
-    if partition is Partition.PIPELINE:
-        segments = balanced_segments([m.cycles for m in mappings], parts)
-        return Program(mappings, partition, segments=tuple(segments))
     if partition is Partition.CHANNELS:
-        array, choice, costs = soc.array(), soc.pe_array.dataflow, soc.energy.costs()
-        shares = tuple(
+        split = [
             tuple(
                 None if part is None else map_one(part, array, choice, costs)
                 for part in split_channels(layer, parts)
             )
             for layer in network.layers
+        ]
+        # the whole layers settle with the shares, so both tell the same schedule
+        steps = settle(candidates, [(m, *s) for m, s in zip(whole, split, strict=True)], glb)
+        per_cluster = [scheduled([s[c] for s in split], steps, remap) for c in range(parts)]
+        shares = tuple(zip(*per_cluster, strict=True))
+        return Program(scheduled(whole, steps, remap), partition, shares=shares, steps=steps)
+    steps = settle(candidates, [(m,) for m in whole], glb)
+    if partition is Partition.PIPELINE:
+        # balanced on the fused cycles; a pair they split runs alone again, which moves
+        # its cycles by at most the write path's stalls, so the segments are kept
+        segments = balanced_segments([m.cycles for m in scheduled(whole, steps, remap)], parts)
+        where = {i: s for s, segment in enumerate(segments) for i in segment}
+        steps = tuple(
+            ALONE if step.host >= 0 and where[step.host] != where[i] else step
+            for i, step in enumerate(steps)
         )
-        return Program(mappings, partition, shares=shares)
-    return Program(mappings)
+        return Program(
+            scheduled(whole, steps, remap), partition, segments=tuple(segments), steps=steps
+        )
+    return Program(scheduled(whole, steps, remap), steps=steps)
 
 
 def balanced_segments(costs: list[int], parts: int) -> list[range]:

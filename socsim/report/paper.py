@@ -18,6 +18,8 @@ from typing import Any
 
 import pandas as pd
 
+from socsim.components.config import ScheduleConfig, with_overrides
+from socsim.components.presets import get_preset
 from socsim.outputs import OutputDir
 from socsim.simulation import Result, simulate
 
@@ -62,25 +64,34 @@ HEADLINE = ("1.0-SqNxt-23", "1.0-SqNxt-23v5", "16x16")  # the paper's caption co
 @dataclass(frozen=True)
 class Reproduction:
     """The simulated Table 3: `table` (one row per network, contract columns first),
-    `fidelity` (per preset: rank correlations and errors), `headline` and every `Result`."""
+    `fidelity` (per preset: rank correlations and errors), `headline`, every `Result` and
+    the execution `schedule` each preset ran (`socsim.components.schedule`)."""
 
     table: pd.DataFrame
     fidelity: pd.DataFrame
     headline: dict[str, Any]
     results: dict[tuple[str, str], Result]
+    schedule: dict[str, ScheduleConfig]
 
 
-def _run(job: tuple[str, str]) -> tuple[tuple[str, str], Result]:
-    model, tag = job
-    return job, simulate(model, PRESETS[tag])
+def _run(job: tuple[str, str, tuple]) -> tuple[tuple[str, str], Result]:
+    model, tag, overrides = job
+    return (model, tag), simulate(model, with_overrides(get_preset(PRESETS[tag]), dict(overrides)))
 
 
-def reproduce(workers: int = 2, progress: Callable[[int, int], None] | None = None) -> Reproduction:
-    """Simulates every Table 3 network on both presets (in `workers` processes).
+def reproduce(
+    workers: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> Reproduction:
+    """Simulates every Table 3 network on both presets (in `workers` processes), each
+    preset with `overrides` (dotted keys, as `with_overrides` takes them: say
+    `{"schedule.fusion": "none"}`) applied.
 
     `progress(done, total)` is called after each simulation.
     """
-    jobs = [(model, tag) for tag in PRESETS for model in TABLE3.index]
+    changes = tuple((overrides or {}).items())
+    jobs = [(model, tag, changes) for tag in PRESETS for model in TABLE3.index]
     results: dict[tuple[str, str], Result] = {}
     if workers > 1:
         with ProcessPoolExecutor(workers) as pool:
@@ -94,7 +105,8 @@ def reproduce(workers: int = 2, progress: Callable[[int, int], None] | None = No
             if progress:
                 progress(len(results), len(jobs))
     table = compare(results)
-    return Reproduction(table, fidelity(table), headline(table), results)
+    schedule = {PRESETS[tag]: results[(TABLE3.index[0], tag)].soc.schedule for tag in PRESETS}
+    return Reproduction(table, fidelity(table), headline(table), results, schedule)
 
 
 def compare(results: dict[tuple[str, str], Result]) -> pd.DataFrame:
@@ -173,6 +185,7 @@ def render_text(reproduction: Reproduction, markdown: bool = False) -> str:
             fid[column] = fid[column].map(lambda v: f"{v:.3f}")
     h = reproduction.headline
     lines = [
+        schedule_text(reproduction),
         f"Headline: {h['comparison']}: faster by {h['faster_by']:.0%} (paper {h['paper_faster_by']:.0%}), "
         f"more energy-efficient by {h['more_energy_efficient_by']:.0%} "
         f"(paper {h['paper_more_energy_efficient_by']:.0%})",
@@ -185,12 +198,21 @@ def render_text(reproduction: Reproduction, markdown: bool = False) -> str:
                     _markdown(table),
                     "## Fidelity",
                     _markdown(fid.reset_index()),
-                    lines[0],
+                    *lines,
                 ]
             )
             + "\n"
         )
     return "\n".join([table.to_string(index=False), "", fid.to_string(), "", *lines]) + "\n"
+
+
+def schedule_text(reproduction: Reproduction) -> str:
+    """Which execution schedule each preset ran, as one line."""
+    ran = "; ".join(
+        f"{preset} fusion={schedule.fusion.value}"
+        for preset, schedule in reproduction.schedule.items()
+    )
+    return f"Schedule: {ran}"
 
 
 def _markdown(frame: pd.DataFrame) -> str:
@@ -210,7 +232,9 @@ SQNXT_VARIANTS = [
 
 
 def figures(reproduction: Reproduction, out: Path) -> dict[str, Path]:
-    """The paper's Figures 6 to 8 from the simulation, plus a timeline and power of v5.
+    """The paper's Figures 6 to 8 from the simulation, plus a timeline, power and DRAM
+    traffic per layer (weights and activations, layer by layer beside the schedule that
+    ran) of v5.
 
     Returns the figure files by caption.
     """
@@ -239,6 +263,14 @@ def figures(reproduction: Reproduction, out: Path) -> dict[str, Path]:
             accuracy, out / f"fig7_accuracy_{tag}.png", PRESETS[tag]
         )
     v5 = results[("1.0-SqNxt-23v5", "16x16")]
+    layer_by_layer = simulate(v5.network, with_overrides(v5.soc, {"schedule.fusion": "none"}))
+    fusion = v5.soc.schedule.fusion.value
+    made["DRAM traffic per layer, 1.0-SqNxt-23v5 on squeezelerator-16x16"] = (
+        plots.plot_layer_traffic(
+            {"fusion none": layer_by_layer, f"fusion {fusion} (ran)": v5},
+            out / "dram_layers_v5_16x16.png",
+        )
+    )
     made["Timeline of 1.0-SqNxt-23v5 on squeezelerator-16x16"] = plots.plot_timeline(
         v5, out / "timeline_v5_16x16.png"
     )
@@ -277,6 +309,7 @@ img{{max-width:100%}}figure{{margin:2em 0}}</style></head><body>
 <p>Time is normalised per preset by the fastest network; energy is in the paper's units
 (one MAC = 1). Simulated columns beside <code>paper_</code> columns.</p>
 {reproduction.table.to_html(index=False, float_format=lambda v: f"{v:.3g}")}
+<p>{html.escape(schedule_text(reproduction))}</p>
 <h2>Fidelity</h2>
 {reproduction.fidelity.to_html(float_format=lambda v: f"{v:.3f}")}
 <h2>Headline</h2>

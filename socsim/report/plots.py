@@ -180,6 +180,35 @@ def _rects(ax: Axes, x0: object, x1: object, y0: object, y1: object, colours: ob
         ax.update_datalim([(x0.min(), y0.min()), (x1.max(), y1.max())])
 
 
+def plot_layer_traffic(results: Mapping[str, Result], path: str | os.PathLike) -> Path:
+    """DRAM traffic per layer (MB per frame), weights and activations stacked, one panel per
+    run labelled by its key, on shared axes (to set schedules side by side)."""
+    height = 0.9 + 1.9 * len(results)
+    fig = _figure(12, height)
+    fig.subplots_adjust(left=0.06, right=0.98, top=1 - 0.75 / height, bottom=1.0 / height,
+                        hspace=0.45)  # fmt: skip
+    axes = fig.subplots(len(results), 1, sharey=True, squeeze=False)[:, 0]
+    for ax, (name, result) in zip(axes, results.items(), strict=True):
+        layers = result.layers
+        x = np.arange(len(layers))
+        weights = layers["dram_weight_bytes"].to_numpy() / 1e6
+        activations = layers["dram_activation_bytes"].to_numpy() / 1e6
+        ax.bar(x, weights, 0.85, color=WEIGHT_COLOUR, label="weights")
+        ax.bar(x, activations, 0.85, bottom=weights, color=ACTIVATION_COLOUR, label="activations")
+        ax.set_xlim(-1, len(layers))
+        ax.set_ylabel("DRAM (MB)")
+        ax.set_title(
+            f"{name}: weights {weights.sum():.1f} MB, activations {activations.sum():.1f} MB",
+            loc="left",
+        )
+    axes[0].legend(loc="upper right", frameon=False)
+    axes[-1].set_xlabel("layer")
+    return _save(fig, path)
+
+
+WEIGHT_COLOUR, ACTIVATION_COLOUR = "#1f77b4", "#ff7f0e"
+
+
 def plot_stage_times(results: Mapping[str, Result], path: str | os.PathLike) -> Path:
     """The paper's Figure 8: time per stage (ms), stacked, one bar per run.
 

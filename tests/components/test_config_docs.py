@@ -42,7 +42,7 @@ SECTIONS = list(_sections())
 
 
 def test_every_public_config_class_is_walked():
-    """The walk reaches SocConfig and its seven sections, so the checks below cover them."""
+    """The walk reaches SocConfig and its eight sections, so the checks below cover them."""
     names = [cls.__name__ for cls, _ in SECTIONS]
     assert names == [
         "SocConfig",
@@ -53,6 +53,7 @@ def test_every_public_config_class_is_walked():
         "InterconnectConfig",
         "ControllerConfig",
         "EnergyConfig",
+        "ScheduleConfig",
     ]
 
 

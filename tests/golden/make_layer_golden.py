@@ -36,11 +36,9 @@ def case_key(network: str, preset: str, clusters: int) -> str:
 
 def layer_by_layer(preset: str, clusters: int) -> socsim.SocConfig:
     """The preset with `clusters` clusters (split by channels) and the layer-by-layer
-    schedule, set explicitly where the config has one."""
+    schedule, set explicitly."""
     config = replace(socsim.get_preset(preset), clusters=clusters, partition="channels")
-    if hasattr(config, "schedule"):
-        config = socsim.with_overrides(config, {"schedule.fusion": "none", "schedule.residency": 0})
-    return config
+    return socsim.with_overrides(config, {"schedule.fusion": "none"})
 
 
 def run_case(network: str, preset: str, clusters: int) -> dict[str, list]:
