@@ -70,3 +70,25 @@ def test_presets_lists_both_squeezelerators(capsys):
     assert main(["presets"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert names == ["squeezelerator-8x8", "squeezelerator-16x16"]
+
+
+def test_set_overrides_the_schedule(capsys):
+    """`--set schedule.fusion=none` runs layer by layer: what the API gives for that SoC."""
+    from socsim import get_preset, simulate, with_overrides
+
+    argv = ["run", "SqueezeNet-v1.1", "--soc", "squeezelerator-8x8", "--format", "json"]
+    assert main([*argv, "--set", "schedule.fusion=none"]) == 0
+    layer_by_layer = json.loads(capsys.readouterr().out)
+    assert main(argv) == 0
+    fused = json.loads(capsys.readouterr().out)
+    soc = with_overrides(get_preset("squeezelerator-8x8"), {"schedule.fusion": "none"})
+    assert layer_by_layer["dram_bytes"] == simulate("SqueezeNet-v1.1", soc).summary["dram_bytes"]
+    assert fused["dram_bytes"] < layer_by_layer["dram_bytes"]
+
+
+def test_a_bad_setting_is_one_line_and_status_2(capsys):
+    for setting, named in (("schedule.fusion=some", "schedule.fusion='some'"),
+                           ("schedule", "KEY=VALUE")):  # fmt: skip
+        assert main(["run", "SqueezeNet-v1.1", "--set", setting]) == 2
+        err = capsys.readouterr().err.strip()
+        assert named in err and "\n" not in err
