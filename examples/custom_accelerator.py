@@ -23,6 +23,7 @@ from socsim.components.config import (
     GlobalBufferConfig,
     InterconnectConfig,
     PeArrayConfig,
+    ScheduleConfig,
     SocConfig,
     with_overrides,
 )
@@ -41,6 +42,8 @@ def wide_accelerator() -> SocConfig:
         # one stays the bottleneck.
         dram=DramConfig(bytes_per_cycle=32),
         interconnect=InterconnectConfig(bytes_per_cycle=32),
+        # the presets' schedule: pools and adds in the conv's write-back, concats as views
+        schedule=ScheduleConfig(fusion="weightless"),
     )
 
 

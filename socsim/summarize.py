@@ -99,7 +99,8 @@ def layer_summary(
     shares), `efficiency` MACs / (compute cycles x PEs) and `utilization` MACs / (span x
     PEs of the clusters the layer holds: all of them under `channels`, else one).
     `dataflow` lists the shares' dataflows ("os+ws" when they differ). A layer that logged
-    nothing (a view) has zeros. `dram_bytes` splits into `dram_weight_bytes` (the weights
+    nothing (a view, or a pool or add run in its producer's write-back) has zeros, and
+    no efficiency or utilization (NaN). `dram_bytes` splits into `dram_weight_bytes` (the weights
     its tiles load, as planned) and `dram_activation_bytes` (the rest: inputs, shortcuts,
     partial sums and outputs).
     """

@@ -15,7 +15,7 @@ OWN_TESTS = {"pytorch_onnx.py"}  # tested in a file of their own
 
 # Text each script must print; an example not listed only has to exit 0 with some output.
 EXPECTED = {
-    "camera_stream.py": ["1.0-SqNxt-23v5 on squeezelerator-16x16", "300 fps (overload)", "8/8"],
+    "camera_stream.py": ["1.0-SqNxt-23v5 on squeezelerator-16x16", "400 fps (overload)", "8/8"],
     "clusters.py": ["channels", "pipeline", "fps, 2x memory"],
     "custom_component.py": ["Invariants hold on 25 random"],
     "custom_accelerator.py": ["YAML config equals the Python one: True", "wide (YAML)"],

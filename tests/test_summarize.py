@@ -59,11 +59,14 @@ def two_clusters_by_frames():
 
 
 def test_utilization_counts_the_pes_a_run_and_a_layer_hold(two_clusters_by_frames) -> None:
-    """Under `frames` a layer holds one cluster's 64 PEs, the run both clusters' 128."""
+    """Under `frames` a layer holds one cluster's 64 PEs, the run both clusters' 128 (a
+    pool run in its conv's write-back took no time of its own: no utilization, NaN)."""
     result = two_clusters_by_frames
     summary, layers = result.summary, result.layers
     assert summary["utilization"] == summary["macs"] / (summary["cycles"] * 64 * 2)
-    assert list(layers["utilization"]) == list(layers["macs"] / (layers["cycles"] * 64))
+    expected = layers["macs"] / (layers["cycles"] * 64)
+    pd.testing.assert_series_equal(layers["utilization"], expected, check_names=False)
+    assert layers["utilization"].isna().sum() == (layers["cycles"] == 0).sum() > 0
     assert 0 < layers["utilization"].max() <= 1
 
 
