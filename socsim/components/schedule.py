@@ -42,9 +42,9 @@ layer as plain tiles (the controller never decides anything). `schedule.fusion`:
   channels its share of the conv writes). Otherwise both run layer by layer: a tensor that
   crosses clusters goes through DRAM.
 
-So the DRAM traffic saved is, for a fused pool, the conv's output written and read back
-less the pooled tensor's difference; for a fused add, the conv's output written and read
-back plus the sum read; for a view, the concat's copy in and out. Bytes and MACs are
+So the DRAM traffic saved is, for a fused pool or add, the conv's output written and read
+back (the pooled tensor, or the shortcut and the sum, move either way); for a view, the
+concat's copy in and out. Bytes and MACs are
 conserved: the tiles' DMA bytes are what the DMA moves (`socsim.testing` checks it).
 """
 
