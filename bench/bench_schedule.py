@@ -46,7 +46,8 @@ def main() -> None:
         "presets": reproduce(args.workers),
     }
     for name, run in runs.items():
-        print(f"schedule {name}: " + ", ".join(f"{k} {v}" for k, v in run.schedule.items()))
+        ran = ", ".join(f"{k} fusion={v.fusion.value}" for k, v in run.schedule.items())
+        print(f"schedule {name}: {ran}")
     columns = {name: run.fidelity.T for name, run in runs.items()}
     print(pd.concat(columns, axis=1).to_string(float_format=lambda v: f"{v:.3f}"))
     for name, run in runs.items():
