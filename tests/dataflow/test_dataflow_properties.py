@@ -263,7 +263,10 @@ def test_dataflow_never_imports_simpy():
 def test_unknown_dataflow_or_objective_is_a_config_error():
     """A misspelt dataflow or objective names the value and what was expected."""
     layer = Layer(name="a", op="conv", c_in=8, h_in=8, w_in=8, c_out=8)
-    with pytest.raises(ConfigError, match="dataflow='rs', expected 'os' or 'ws'"):
-        map_layer(layer, PRESETS[0], "rs")
+    with pytest.raises(ConfigError, match="dataflow='xs', expected 'os', 'ws' or 'rs'"):
+        map_layer(layer, PRESETS[0], "xs")
+    systolic = replace(PRESETS[0], timing="systolic")
+    with pytest.raises(ConfigError, match="dataflow='rs', expected 'os', 'ws' or 'is' on a sys"):
+        map_layer(layer, systolic, "rs")
     with pytest.raises(ConfigError, match="objective='area'"):
         choose_dataflow(layer, PRESETS[0], "area")
