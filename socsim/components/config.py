@@ -115,9 +115,13 @@ class PeArrayConfig:
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.pe_array.PeArray")
 
     rows: int = param(
-        ARRAY.rows, doc="PE rows: output pixels (OS) or input channels (WS)", unit=PES
+        ARRAY.rows,
+        doc="PE rows: output pixels (OS), input channels (WS) or input rows (RS)",
+        unit=PES,
     )
-    cols: int = param(ARRAY.cols, doc="PE columns: output channels (filters)", unit=PES)
+    cols: int = param(
+        ARRAY.cols, doc="PE columns: output channels (filters), or output rows (RS)", unit=PES
+    )
     rf_words: int = param(
         ARRAY.rf_words,
         doc="register-file words per PE; bounds what a PE keeps between cycles",
