@@ -443,8 +443,8 @@ def soc_configs(max_clusters: int = 3, max_array: int = 8):
         burst = draw(st.sampled_from([16, 32, 64]))
         rows, cols = draw(st.integers(2, max_array)), draw(st.integers(2, max_array))
         timing = draw(st.sampled_from(list(c.ArrayTiming)))
-        systolic = timing is c.ArrayTiming.SYSTOLIC  # input stationary needs it
-        dataflows = [d for d in c.DataflowChoice if systolic or d is not c.DataflowChoice.IS]
+        runs = {d.value for d in timing.runs}  # IS needs systolic timing, RS broadcast
+        dataflows = [d for d in c.DataflowChoice if d.value in runs or d.value.startswith("auto")]
         return c.SocConfig(
             clusters=draw(st.integers(1, max_clusters)),
             partition=draw(st.sampled_from(list(c.Partition))),

@@ -66,10 +66,10 @@ def test_errors_are_one_line_exit_2_and_leave_no_directory(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_presets_lists_both_squeezelerators(capsys):
+def test_presets_lists_both_squeezelerators_then_eyeriss(capsys):
     assert main(["presets"]) == 0
     names = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert names == ["squeezelerator-8x8", "squeezelerator-16x16"]
+    assert names == ["squeezelerator-8x8", "squeezelerator-16x16", "eyeriss-v1"]
 
 
 def test_set_overrides_the_schedule(capsys):

@@ -122,12 +122,31 @@ class PeArrayConfig:
     component: ClassVar[Callable[..., Any]] = _Builds("socsim.components.pe_array.PeArray")
 
     rows: int = param(
-        ARRAY.rows, doc="PE rows: output pixels (OS) or input channels (WS)", unit=PES
+        ARRAY.rows,
+        doc="PE rows: output pixels (OS), input channels (WS) or input rows (RS)",
+        unit=PES,
     )
-    cols: int = param(ARRAY.cols, doc="PE columns: output channels (filters)", unit=PES)
+    cols: int = param(
+        ARRAY.cols, doc="PE columns: output channels (filters), or output rows (RS)", unit=PES
+    )
     rf_words: int = param(
         ARRAY.rf_words,
         doc="register-file words per PE; bounds what a PE keeps between cycles",
+        unit=WORDS,
+    )
+    rf_ifmap_words: int = param(
+        ARRAY.rf_ifmap_words,
+        doc="row stationary: input scratchpad per PE; holds q input-row windows",
+        unit=WORDS,
+    )
+    rf_filter_words: int = param(
+        ARRAY.rf_filter_words,
+        doc="row stationary: filter scratchpad per PE; holds p filters x q filter rows",
+        unit=WORDS,
+    )
+    rf_psum_words: int = param(
+        ARRAY.rf_psum_words,
+        doc="row stationary: partial-sum scratchpad per PE; holds one sum per filter (p)",
         unit=WORDS,
     )
     bytes_per_word: int = param(
@@ -135,7 +154,8 @@ class PeArrayConfig:
     )
     dataflow: DataflowChoice = param(
         DataflowChoice.AUTO_CYCLES,
-        doc="fixed, or chosen per layer: fewer cycles (auto) or less energy (auto-energy)",
+        doc="fixed (rs: broadcast only, never chosen by auto), or chosen per layer among "
+        "os/ws (is too when systolic): fewer cycles (auto) or less energy (auto-energy)",
     )
     # The paper's Squeezelerator, not the bare array's dense default (see ArrayConfig).
     weight_sparsity: float = param(0.4, doc="share of the weights that are zero", unit=FRACTION)
@@ -337,6 +357,9 @@ class SocConfig:
             rows=pe.rows,
             cols=pe.cols,
             rf_words=pe.rf_words,
+            rf_ifmap_words=pe.rf_ifmap_words,
+            rf_filter_words=pe.rf_filter_words,
+            rf_psum_words=pe.rf_psum_words,
             glb_bytes=glb.size_bytes,
             bytes_per_word=pe.bytes_per_word,
             glb_words_per_cycle=glb.words_per_cycle,
@@ -444,6 +467,11 @@ def validate(soc: SocConfig) -> None:
         raise ConfigError(
             f"pe_array.dataflow='is' with pe_array.timing={pe.timing.value!r}, expected "
             "timing 'systolic' (input stationary runs on the systolic array only)"
+        )
+    if pe.dataflow is DataflowChoice.RS and pe.timing is not ArrayTiming.BROADCAST:
+        raise ConfigError(
+            f"pe_array.dataflow='rs' with pe_array.timing={pe.timing.value!r}, expected "
+            "timing 'broadcast' (row stationary runs on the broadcast array only)"
         )
     pe_bytes = pe.rows * pe.cols * pe.bytes_per_word
     if glb.size_bytes < pe_bytes:

@@ -3,7 +3,9 @@
 The Squeezelerator presets follow the SqueezeNext paper: 8x8 PEs with a 32 KiB global
 buffer, or 16x16 with 128 KiB; 16-bit data; 40% of the weights zero. What the paper leaves
 open (bandwidths, latencies, firmware costs) is calibrated once here for every network;
-docs/calibration.md gives the reasoning.
+docs/calibration.md gives the reasoning. `eyeriss-v1` is the Eyeriss chip (Chen et al.,
+ISSCC 2016 / JSSC 2017) from its published architecture, row stationary; its sources and
+what socsim predicts for it against the chip's measurements are in docs/eyeriss.md.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from typing import Any, get_type_hints
 import yaml
 
 from socsim.components.config import (
+    DataflowChoice,
+    DramConfig,
     Fusion,
     GlobalBufferConfig,
+    InterconnectConfig,
     PeArrayConfig,
     ScheduleConfig,
     SocConfig,
@@ -27,6 +32,7 @@ from socsim.components.config import (
 )
 from socsim.components.params import default_of, doc_of, kind_text, unit_of
 from socsim.components.scalesim_cfg import load_scalesim_cfg
+from socsim.dataflow import SparsityMode
 from socsim.enums import StrEnum
 from socsim.errors import ConfigError
 
@@ -52,9 +58,36 @@ def squeezelerator_8x8() -> SocConfig:
     )
 
 
+def eyeriss_v1() -> SocConfig:
+    """Eyeriss v1 as published (docs/eyeriss.md gives each value's source): 12x14 PEs with
+    12-, 224- and 24-word scratchpads, a 108 KB buffer, 16-bit data, row stationary, 200 MHz,
+    and a 64-bit DRAM link; its zero gating is of activations, so no zero weights here."""
+    return SocConfig(
+        name="eyeriss-v1",
+        clock_hz=200e6,
+        pe_array=PeArrayConfig(
+            rows=12,
+            cols=14,
+            rf_words=24,
+            rf_ifmap_words=12,
+            rf_filter_words=224,
+            rf_psum_words=24,
+            bytes_per_word=2,
+            dataflow=DataflowChoice.RS,
+            weight_sparsity=0.0,
+            sparsity_mode=SparsityMode.NONE,
+        ),  # fmt: skip
+        global_buffer=GlobalBufferConfig(size_bytes=108 * 1024, words_per_cycle=4),
+        # 64 bits at the 90 MHz link clock: 720 MB/s, 3.6 bytes per core cycle, rounded to 4
+        dram=DramConfig(bytes_per_cycle=4),
+        interconnect=InterconnectConfig(bytes_per_cycle=4),
+    )
+
+
 PRESETS = {
     "squeezelerator-8x8": squeezelerator_8x8,
     "squeezelerator-16x16": squeezelerator_16x16,
+    "eyeriss-v1": eyeriss_v1,
 }
 DEFAULT_PRESET = "squeezelerator-16x16"
 

@@ -2,8 +2,10 @@
 
 A layer is mapped onto a `rows` x `cols` PE array with a global buffer by a dataflow:
 output stationary (OS: PEs keep partial sums while inputs and weights stream past), weight
-stationary (WS: PEs keep weights while pixels stream past) or, on a systolic array, input
-stationary (IS: PEs keep inputs while filters stream past). The array's timing model is
+stationary (WS: PEs keep weights while pixels stream past), on the broadcast array row
+stationary (RS, Eyeriss's: PEs keep filter rows and convolve input rows, partial sums
+summed down the columns) or, on a systolic array, input stationary (IS: PEs keep inputs
+while filters stream past). The array's timing model is
 `broadcast` (the Squeezelerator's buses) or `systolic` (SCALE-Sim's skewed array). The
 mapping cuts the layer into tiles that fit the buffer (double-buffered) and prices each
 tile: bytes to load and store, compute cycles on the array (folds, fill and drain, idle

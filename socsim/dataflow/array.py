@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from socsim.dataflow.types import AccessCounts, ArrayConfig, ArrayTiming, Dataflow, SparsityMode
+from socsim.errors import MappingError
 
 
 class Shape(NamedTuple):
@@ -71,6 +72,12 @@ def _ceil(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def span(out: int, stride: int, k: int) -> int:
+    """Input rows that `out` consecutive outputs' windows touch: with a stride longer than
+    the kernel the windows are disjoint and the rows between them are never loaded."""
+    return (out - 1) * stride + k if stride <= k else out * k
+
+
 def blocks(n: int, size: int) -> list[tuple[int, int]]:
     """`n` items in blocks of `size`: [(count, block size)], the short block last."""
     full, rest = divmod(n, size)
@@ -114,13 +121,15 @@ def _concat(parts: list[tuple[int, _Seq]], overlap: bool) -> _Seq:
 @lru_cache(maxsize=1 << 16)
 def tile_work(
     shape: Shape, array: ArrayConfig, dataflow: Dataflow, groups: int, filters: int,
-    pixels: int, chunk: Chunk,
+    pixels: int, chunk: Chunk, out_cols: int = 0,
 ) -> Work:  # fmt: skip
     """Cycles, folds and array-side accesses of one tile.
 
     The tile covers `groups` groups x `filters` filters per group x `pixels` output pixels,
     over `chunk` of each filter's reduction. Counts exclude the DMA's global-buffer and DRAM
-    accesses, which depend on what the tile loads (see `socsim.dataflow.tiling`).
+    accesses, which depend on what the tile loads (see `socsim.dataflow.tiling`). Row
+    stationary also needs the pixels' shape: `out_cols` output columns per output row
+    (the other dataflows pass 0, so their cached entries do not multiply).
     """
     if shape.kind == "copy":
         return Work(0, 0, 0, AccessCounts())
@@ -130,6 +139,8 @@ def tile_work(
         return _systolic_work(array, dataflow, groups, filters, pixels, chunk)
     if dataflow is Dataflow.OS:
         return _os_work(array, groups, filters, pixels, chunk)
+    if dataflow is Dataflow.RS:
+        return _rs_work(shape, array, groups, filters, pixels // out_cols, out_cols, chunk)
     return _ws_work(array, groups, filters, pixels, chunk)
 
 
@@ -216,6 +227,95 @@ def _ws_work(array: ArrayConfig, groups: int, filters: int, pixels: int, chunk: 
         mac=mac, rf_read=mac, rf_write=rf_write, noc=noc, glb_read=glb_read, glb_write=glb_write
     )
     return Work(cycles, cycles - ideal, folds, counts)
+
+
+# -- row stationary ---------------------------------------------------------------------------
+
+
+def rs_sizes(
+    shape: Shape, array: ArrayConfig, reduction_rows: int, filters: int
+) -> tuple[int, int]:
+    """(q, p): the reduction rows (input rows) and the filters one row-stationary PE takes.
+
+    q as large as the ifmap scratchpad holds windows of `k_w` inputs (and the filter
+    scratchpad their weights), then p as large as the psum scratchpad holds sums and the
+    filter scratchpad p x q filter rows. Raises `MappingError` when a scratchpad cannot hold
+    one filter row or its input window.
+    """
+    k_w = shape.k_w
+    for name in ("rf_ifmap_words", "rf_filter_words"):
+        if getattr(array, name) < k_w:
+            raise MappingError(
+                f"pe_array.{name}={getattr(array, name)}, expected at least the kernel width "
+                f"{k_w} (a row-stationary PE holds a whole filter row and its input window)"
+            )
+    q = min(reduction_rows, array.rf_ifmap_words // k_w, array.rf_filter_words // k_w)
+    p = min(filters, array.rf_psum_words, array.rf_filter_words // (q * k_w))
+    return q, p
+
+
+def _rs_fold_rows(shape: Shape, n: int, q: int, rows: int) -> list[tuple[int, int, int, list[int]]]:
+    """The row folds of a chunk of `n` reduction rows, in bundles of `q`, `rows` bundles a
+    fold: (active PE rows, reduction rows, the largest bundle, kernel rows per channel)."""
+    k_h, step = shape.k_h, rows * q
+    out = []
+    for a in range(0, n, step):
+        b = min(n, a + step)
+        kernel_rows = [
+            min(b, (c + 1) * k_h) - max(a, c * k_h) for c in range(a // k_h, (b - 1) // k_h + 1)
+        ]
+        out.append((_ceil(b - a, q), b - a, min(q, b - a), kernel_rows))
+    return out
+
+
+def _rs_work(
+    shape: Shape, array: ArrayConfig, groups: int, filters: int, out_rows: int, width: int,
+    chunk: Chunk,
+) -> Work:  # fmt: skip
+    """Row stationary on the broadcast array (its buses multicast): see `mapper`."""
+    k_w, s, bw = shape.k_w, shape.stride, array.glb_words_per_cycle
+    q, p = rs_sizes(shape, array, chunk.length // k_w, filters)
+    e = min(out_rows, array.cols)  # output rows a PE set spans: one per column
+    t = array.cols // e  # PE sets side by side, each with its own filters
+    full, rest = divmod(filters, p)
+    fgroups = [(full // t, t * p, p, t)] if full // t else []  # (count, filters, largest, sets)
+    tail = [p] * (full % t) + ([rest] if rest else [])
+    if tail:
+        fgroups.append((1, sum(tail), max(tail), len(tail)))
+    y_blocks = blocks(out_rows, e)
+    window = span(width, s, k_w)  # input words of a row the tile's output columns read
+    cycles = stalls = folds = 0
+    noc = glb_read = glb_write = rf_read = rf_write = 0
+    for r, nr, q_max, kernel_rows in _rs_fold_rows(shape, chunk.length // k_w, q, array.rows):
+        for y_count, e_f in y_blocks:
+            rows_in = sum(span(e_f, s, kc) for kc in kernel_rows)  # distinct input rows
+            first = _ceil(rows_in * k_w, bw)
+            later = _ceil(rows_in * min(s, k_w), bw)
+            for g_count, sum_p, max_p, sets in fgroups:
+                n = groups * y_count * g_count
+                weights = sum_p * nr * k_w
+                macs = max_p * q_max * k_w  # one step: the busiest PE's MACs, one a cycle
+                step = max(macs, later)
+                cycles += n * (_ceil(weights, bw) + first + macs + (width - 1) * step + r)
+                stalls += n * (width - 1) * (step - macs)
+                folds += n
+                results = width * e_f * sum_p
+                noc += n * (weights + rows_in * window + results * r)
+                glb_read += n * (weights + rows_in * window + results)
+                glb_write += n * results
+                rf_write += n * (e_f * sum_p * nr * k_w + e_f * sets * nr * window)
+                rf_write += n * results * (r - 1)
+                rf_read += n * results * (2 * r - 1)
+    outputs = groups * filters * out_rows * width
+    gated = 0 if array.sparsity_mode is SparsityMode.NONE else chunk.zeros
+    pe_macs = outputs * (chunk.length - gated)
+    if array.compress_weights:  # each fold's zero weights, over all folds
+        glb_read -= groups * sum(c for c, _ in y_blocks) * filters * chunk.zeros
+    counts = AccessCounts(
+        mac=pe_macs + outputs * chunk.first, rf_read=rf_read + 3 * pe_macs,
+        rf_write=rf_write + pe_macs, noc=noc, glb_read=glb_read, glb_write=glb_write,
+    )  # fmt: skip
+    return Work(cycles, stalls, folds, counts)
 
 
 # -- the systolic array (SCALE-Sim's model) --------------------------------------------------

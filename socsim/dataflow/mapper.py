@@ -67,7 +67,42 @@ pixels x max(1, ceil(input rows / B)); the tile adds `rows` cycles for the last 
 leave the array. A reduction longer than `rows` takes several folds whose results
 accumulate in the GLB.
 
-Pooling and element-wise add (either dataflow): one output pixel of up to `cols` channels
+Row stationary (RS, Eyeriss's dataflow; run only when configured, never by an automatic
+choice): each PE runs 1-D convolutions, a row of filter weights sliding along a row of
+inputs, with three scratchpads (`rf_ifmap_words`, `rf_filter_words`, `rf_psum_words`). The
+bias is left out of the PEs' work, as on the systolic array. A chunk's reduction is cut into
+reduction rows (input channel, kernel row), channel-major. A PE takes q consecutive
+reduction rows (a bundle) and p filters: q as large as the ifmap scratchpad holds q windows
+of k_w inputs (and the filter scratchpad q filter rows), then p as large as the psum
+scratchpad holds p sums and the filter scratchpad p x q filter rows, each at most what the
+tile has (a scratchpad smaller than k_w is a `MappingError`). PE rows take bundles (`rows`
+a fold); a PE set is e = min(output rows of the tile, `cols`) columns, one output row
+each, and cols // e sets sit side by side, each with its own block of p filters (the
+tile's filters in blocks of p, the short block last). A fold is one group x one block of
+e output rows x one run of sets x one run of bundles; folds run back to back, each
+starting with an empty array.
+
+A fold first multicasts its weights over the buses: each distinct weight (per set: its
+filters x the fold's reduction rows x k_w) is one bus word, B a cycle, written into the
+filter scratchpad of every PE of its set on its row. Then the tile's output columns run as
+steps. A step's new inputs are the input columns its window adds to the previous step's
+(all k_w for the first, then min(stride, k_w)), for every distinct (channel, input row) the
+fold's PEs read (PE on reduction row (c, j) in output row y reads input row
+y stride - pad + j): one bus word each, B a cycle, into a latch, then into the ifmap
+scratchpad of every PE that reads it. A step's words are delivered once the previous
+step's words have left the latch (its compute has begun); a step computes once its words
+are in and the previous step is done, each PE doing its p x q x k_w MACs one a cycle, the
+step lasting as long as the busiest PE (M cycles). So a fold takes
+ceil(W / B) + d_0 + M + (output columns - 1) x max(M, d_1) + active rows, where d_0 and d_1
+are the first and later steps' delivery cycles; the part of max(M, d_1) beyond M is
+`stall_cycles`. After each step every column adds its PEs' partial sums top to bottom (a
+hop per row, p words per PE), and the bottom PE's sums leave into the GLB, where the
+bias is added on an output's first write and an earlier partial sum after; the last
+step's sums need the active rows' cycles to ripple out. Zero weights: NONE multiplies
+them; GATE and SKIP gate their MACs (no MAC, no scratchpad access), no cycle saved (a
+step waits for its busiest PE anyway). Compression as for OS.
+
+Pooling and element-wise add (any broadcast dataflow): one output pixel of up to `cols` channels
 per fold on the first row: each step carries one input word per active column on the
 column buses (D = active columns), and the PE compares or adds it into its RF (one `mac`
 count each, though no multiply). Window positions are steps (k_h x k_w), as are the
@@ -136,12 +171,16 @@ read port, so bus traffic and timing do not change. Index overhead is not modell
 
 Access counts (words)
 ---------------------
-`mac`: MACs done (and pooling/add operations). `rf_read`/`rf_write`: OS reads and writes
-the accumulator per MAC and reads it once more to drain; WS reads its weight per MAC and
-writes it once per load; pooling as OS. `noc`: a word driven onto a bus (a broadcast is one
+`mac`: MACs done (and pooling/add operations; RS also counts the bias added at the GLB).
+`rf_read`/`rf_write`: OS reads and writes the accumulator per MAC and reads it once more to
+drain; WS reads its weight per MAC and writes it once per load; pooling as OS. RS reads the
+weight, the input and the partial sum and writes the partial sum per MAC, writes each
+weight and input word into each PE that keeps it, and per partial sum passed down reads it
+in the sender and reads and writes the receiver's sum (a sender at the bottom reads it out). `noc`: a word driven onto a bus (a broadcast is one
 transfer however many PEs listen: the wire is driven once, as in Eyeriss's accounting where
 the buffer read pays for the delivery), each hop from a PE to the one below, and each
-result leaving the array. `glb_read`/`glb_write`: bus deliveries and partial-sum accumulation on the array
+result leaving the array (RS: each multicast word once; each partial-sum hop; each result
+leaving). `glb_read`/`glb_write`: bus deliveries and partial-sum accumulation on the array
 side, plus the DMA's writes of loaded blocks and reads of blocks written back. `dram_*`:
 the DMA's transfers.
 """
@@ -181,17 +220,17 @@ def map_layer(layer: Layer, array: ArrayConfig, dataflow: Dataflow | str) -> Lay
         dataflow = Dataflow(dataflow)
     except ValueError:
         raise ConfigError(f"dataflow={dataflow!r}, expected {_runs(array)}") from None
-    if dataflow not in array.timing.dataflows:
+    if dataflow not in array.timing.runs:
         raise ConfigError(
             f"dataflow={dataflow.value!r}, expected {_runs(array)} on a {array.timing.value} "
-            "array (input stationary needs timing='systolic')"
+            "array (input stationary needs timing='systolic', row stationary 'broadcast')"
         )
     return _map(layer, array, dataflow)
 
 
 def _runs(array: ArrayConfig) -> str:
-    """The dataflows `array` runs, for an error message: 'os' or 'ws'."""
-    runs = [repr(d.value) for d in array.timing.dataflows]
+    """The dataflows `array` runs, for an error message: 'os', 'ws' or 'rs'."""
+    runs = [repr(d.value) for d in array.timing.runs]
     return ", ".join(runs[:-1]) + " or " + runs[-1]
 
 
@@ -223,8 +262,9 @@ def clear_cache() -> None:
 def choose_dataflow(
     layer: Layer, array: ArrayConfig, objective: str = "cycles", costs: EnergyTable = EYERISS
 ) -> LayerMapping:
-    """The best dataflow the array runs for `layer` (OS and WS; IS too when systolic): by
-    cycles (ties: energy) or by energy (ties: cycles).
+    """The best dataflow the array runs for `layer` (OS and WS; IS too when systolic; never
+    RS, which runs only when configured): by cycles (ties: energy) or by energy (ties:
+    cycles).
 
     Energy is `costs` (a SoC's `SocConfig.energy.costs()`; by default the Eyeriss table,
     the paper's units) applied to the mapping's access counts. A full tie keeps the first

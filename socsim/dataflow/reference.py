@@ -84,7 +84,7 @@ def simulate(
             f"timing={array.timing.value!r}, expected 'broadcast': the reference simulates "
             "the broadcast array only"
         )
-    return _Machine(layer, array, dataflow, plan, inputs, weights, bias).run()
+    return _Machine(layer, array, Dataflow(dataflow), plan, inputs, weights, bias).run()
 
 
 class _Machine:
@@ -312,6 +312,8 @@ class _Machine:
             return self.run_os(self.row_folds(r), r)
         if self.dataflow is Dataflow.OS:
             return self.run_os(self.os_folds(r), r)
+        if self.dataflow is Dataflow.RS:
+            return sum(self.run_rs_fold(r, fold) for fold in self.rs_folds(r))
         return self.run_ws(r)
 
     # -- output stationary ----------------------------------------------------------------
@@ -551,6 +553,141 @@ class _Machine:
                         phase = "load" if fi < len(folds) else "done"
             cycle += 1
         return cycle
+
+    # -- row stationary -------------------------------------------------------------------
+
+    def rs_folds(self, r: dict[str, range]) -> list[dict[str, Any]]:
+        """Folds: group, block of output rows (a PE set's columns), the filter blocks of the
+        sets side by side, and the bundles of input rows on the PE rows (see the mapper)."""
+        A, L = self.array, self.layer
+        rows = [(c, j) for c in r["c"] for j in range(L.k_h)]  # reduction rows of the chunk
+        q = min(len(rows), A.rf_ifmap_words // L.k_w, A.rf_filter_words // L.k_w)
+        p = min(len(r["k"]), A.rf_psum_words, A.rf_filter_words // (q * L.k_w))
+        bundles = [rows[i : i + q] for i in range(0, len(rows), q)]
+        ks = list(range(len(r["k"])))
+        sets = [ks[i : i + p] for i in range(0, len(ks), p)]
+        ys = list(r["h"])
+        e = min(len(ys), A.cols)
+        return [
+            {"g": gi, "ys": ys[y0 : y0 + e], "sets": sets[s0 : s0 + A.cols // e],
+             "bundles": bundles[b0 : b0 + A.rows]}
+            for gi in range(len(r["g"]))
+            for y0 in range(0, len(ys), e)
+            for s0 in range(0, len(sets), A.cols // e)
+            for b0 in range(0, len(bundles), A.rows)
+        ]  # fmt: skip
+
+    def run_rs_fold(self, r: dict[str, range], fold: dict[str, Any]) -> int:
+        """Step one RS fold: multicast the filter rows, then per output column deliver the new
+        inputs (into a latch while the previous column computes), MAC, and pass the partial
+        sums down each column into the GLB; the fold ends when the last sums are out."""
+        A, L, n = self.array, self.layer, self.n
+        bw, gi, s = A.glb_words_per_cycle, fold["g"], L.stride
+        gate = A.sparsity_mode is not SparsityMode.NONE
+        ys, sets, bundles = fold["ys"], fold["sets"], fold["bundles"]
+        pes = [(i, si, yi) for i in range(len(bundles)) for si in range(len(sets))
+               for yi in range(len(ys))]  # fmt: skip
+        # the weight load: each distinct filter word once on the buses, into every PE of
+        # its filter's set on its row
+        words = [(k, c, j, kc) for ks in sets for k in ks for b in bundles for c, j in b
+                 for kc in range(L.k_w)]  # fmt: skip
+        cycle = 0
+        while words:
+            for k, c, j, kc in words[:bw]:
+                n.glb_read += self.weight_stored(gi, k, (c, j, kc))
+                n.noc += 1
+                n.rf_write += len(ys)
+            words = words[bw:]
+            cycle += 1
+        cols = list(r["w"])
+        delivered, started = [False] * len(cols), [False] * len(cols)
+        to_deliver, words_left = 0, None
+        computing, work, psums = -1, None, None
+        finished = 0
+        while finished < len(cols):
+            # 1. a column whose inputs are in starts once the previous one is done
+            if work is None and computing + 1 < len(cols) and delivered[computing + 1]:
+                computing += 1
+                started[computing] = True
+                x = cols[computing]
+                for i, _, _ in pes:  # the latch moves the new inputs into the ifmap RF
+                    n.rf_write += len(bundles[i]) * len(self.rs_new_cols(cols, computing))
+                work = {pe: self.rs_macs(pe, fold, x) for pe in pes}
+                psums = {pe: dict.fromkeys(sets[pe[1]], 0.0) for pe in pes}
+            # 2. every PE does its next MAC (a zero weight is gated, but takes its cycle)
+            if work is not None:
+                for pe, macs in work.items():
+                    if not macs:
+                        continue
+                    k, (c, j, kc) = macs.pop()
+                    w = self.weight(gi, k, (c, j, kc))
+                    if gate and w == 0:
+                        continue
+                    y, x = ys[pe[2]], cols[computing]
+                    psums[pe][k] += w * self.input(r, gi, (y, x), (c, j, kc))
+                    n.rf_read += 3  # weight, input, partial sum
+                    n.rf_write += 1
+                    n.mac += 1
+                if not any(work.values()):
+                    self.rs_pass_down(r, fold, psums, cols[computing])
+                    work, finished = None, finished + 1
+            # 3. the buses deliver the next column's new inputs once the previous one started
+            if to_deliver < len(cols) and (to_deliver == 0 or started[to_deliver - 1]):
+                if words_left is None:
+                    new = self.rs_new_cols(cols, to_deliver)
+                    words_left = len({(c, y * s - L.pad_h + j, xx) for i, _, yi in pes
+                                      for c, j in bundles[i] for y in [ys[yi]] for xx in new})  # fmt: skip
+                    n.glb_read += words_left
+                    n.noc += words_left
+                words_left -= min(bw, words_left)
+                if words_left == 0:
+                    delivered[to_deliver], to_deliver, words_left = True, to_deliver + 1, None
+            cycle += 1
+        return cycle + len(bundles)  # the last sums ripple down the active rows and leave
+
+    def rs_new_cols(self, cols: list[int], index: int) -> set[int]:
+        """Input columns of output column `cols[index]`'s window not in the previous one's."""
+        L = self.layer
+
+        def window(x: int) -> set[int]:
+            return {x * L.stride - L.pad_w + kc for kc in range(L.k_w)}
+
+        new = window(cols[index])
+        return new - window(cols[index - 1]) if index else new
+
+    def rs_macs(self, pe: tuple[int, int, int], fold: dict[str, Any], x: int) -> list[Any]:
+        """A PE's MACs for one output column: each of its filters over its input rows."""
+        i, si, _ = pe
+        return [(k, (c, j, kc)) for k in fold["sets"][si] for c, j in fold["bundles"][i]
+                for kc in range(self.layer.k_w)]  # fmt: skip
+
+    def rs_pass_down(self, r: dict[str, range], fold: dict[str, Any], psums: dict, x: int) -> None:
+        """Each column sums its PEs' partial sums top to bottom (a hop, and an add into the
+        receiver's psum RF) and the bottom PE's leave into the GLB: the bias is added there
+        on an output's first write, an earlier partial sum after (one read, one write)."""
+        n, gi = self.n, fold["g"]
+        rows = len(fold["bundles"])
+        for si, ks in enumerate(fold["sets"]):
+            for yi, y in enumerate(fold["ys"]):
+                for k in ks:
+                    total = 0.0
+                    for i in range(rows):
+                        if i:
+                            n.noc += 1
+                            n.rf_read += 1
+                            n.rf_write += 1
+                        total += psums[(i, si, yi)][k]
+                        n.rf_read += 1  # sent on to the PE below, or out
+                    n.noc += 1
+                    _, values, valid = self.glb["out"]
+                    idx = (gi, k, y - r["h"][0], x - r["w"][0])
+                    n.glb_read += 1
+                    if valid[idx]:
+                        values[idx] += total
+                    else:
+                        values[idx], valid[idx] = total + self.weight(gi, k, BIAS), True
+                        n.mac += 1
+                    n.glb_write += 1
 
 
 def _out_key(r: dict[str, range]) -> tuple:

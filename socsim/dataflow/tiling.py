@@ -36,7 +36,7 @@ from functools import lru_cache
 from math import gcd
 from typing import NamedTuple
 
-from socsim.dataflow.array import Chunk, Shape, blocks, tile_work
+from socsim.dataflow.array import Chunk, Shape, blocks, span, tile_work
 from socsim.dataflow.types import (
     LOOPS,
     AccessCounts,
@@ -98,12 +98,6 @@ class AxisRun(NamedTuple):
     count: int
     out: int  # output rows in each block
     inside: int  # input rows its windows touch inside the input map (read from DRAM)
-
-
-def span(out: int, stride: int, k: int) -> int:
-    """Input rows that `out` consecutive outputs' windows touch: with a stride longer than
-    the kernel the windows are disjoint and the rows between them are never loaded."""
-    return (out - 1) * stride + k if stride <= k else out * k
 
 
 @lru_cache(maxsize=1 << 14)
@@ -377,7 +371,8 @@ def _total_cycles(shape: Shape, array: ArrayConfig, dataflow: Dataflow, plan: Ti
         axis_runs(shape.w_out, plan.cols, shape.stride, shape.k_w, shape.pad_w, shape.w_in),
         chunk_runs(shape, array, plan.channels),
     ):  # fmt: skip
-        work = tile_work(shape, array, dataflow, gt, mt, hr.out * wr.out, chunk)
+        cols = wr.out if dataflow is Dataflow.RS else 0  # only RS needs the block's shape
+        work = tile_work(shape, array, dataflow, gt, mt, hr.out * wr.out, chunk, cols)
         total += gc * fc * hr.count * wr.count * cc * work.cycles
     return total
 
@@ -533,7 +528,8 @@ def _tile(shape: Shape, array: ArrayConfig, dataflow: Dataflow, kind: _Kind, wri
     load_i = ifmap_read if kind.load_ifmap else 0
     load_w = block.weights if kind.load_weights else 0
     written = outputs if write else 0
-    work = tile_work(shape, array, dataflow, kind.groups, kind.filters, pixels, chunk)
+    cols = kind.cols.out if dataflow is Dataflow.RS else 0  # only RS needs the block's shape
+    work = tile_work(shape, array, dataflow, kind.groups, kind.filters, pixels, chunk, cols)
     dma = AccessCounts(
         glb_read=written,
         glb_write=(block.ifmap if kind.load_ifmap else 0) + load_w + psum_in,

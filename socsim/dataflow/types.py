@@ -17,6 +17,7 @@ class Dataflow(StrEnum):
     OS = "os"  # output stationary: each PE accumulates one output
     WS = "ws"  # weight stationary: each PE holds one weight
     IS = "is"  # input stationary: each PE holds one input (systolic timing only)
+    RS = "rs"  # row stationary: each PE holds filter rows and convolves an input row (broadcast)
 
 
 class ArrayTiming(StrEnum):
@@ -27,10 +28,19 @@ class ArrayTiming(StrEnum):
 
     @property
     def dataflows(self) -> tuple[Dataflow, ...]:
-        """The dataflows this array runs: input stationary only on the systolic one."""
+        """The dataflows an automatic choice picks from: input stationary only on the
+        systolic array; row stationary never (it runs only when configured, see `runs`)."""
         if self is ArrayTiming.BROADCAST:
             return (Dataflow.OS, Dataflow.WS)
-        return tuple(Dataflow)
+        return (Dataflow.OS, Dataflow.WS, Dataflow.IS)
+
+    @property
+    def runs(self) -> tuple[Dataflow, ...]:
+        """Every dataflow this array runs: the automatic choices, and row stationary on the
+        broadcast array (whose buses then multicast, as Eyeriss's network does)."""
+        if self is ArrayTiming.BROADCAST:
+            return (*self.dataflows, Dataflow.RS)
+        return self.dataflows
 
 
 class SparsityMode(StrEnum):
@@ -49,7 +59,10 @@ ARRAY_RANGES: dict[str, tuple[float, float | None]] = {
     "tile_fraction": (0.01, 1.0),
 }
 
-_POSITIVE = ("rows", "cols", "rf_words", "glb_bytes", "bytes_per_word", "glb_words_per_cycle")
+_POSITIVE = (
+    "rows", "cols", "rf_words", "rf_ifmap_words", "rf_filter_words", "rf_psum_words",
+    "glb_bytes", "bytes_per_word", "glb_words_per_cycle",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +78,11 @@ class ArrayConfig:
     rows: int = 16
     cols: int = 16
     rf_words: int = 64  # register-file words per PE; with 2+ an OS drain overlaps the next fold
+    # Row stationary's three scratchpads per PE (Eyeriss v1's sizes by default); they bound
+    # how many input rows and filters a PE takes (see `mapper`) and nothing else.
+    rf_ifmap_words: int = 12
+    rf_filter_words: int = 224
+    rf_psum_words: int = 24
     glb_bytes: int = 131072  # global buffer capacity
     bytes_per_word: int = 2  # 16-bit data
     glb_words_per_cycle: int = 32  # global buffer -> array bandwidth; less stalls the array

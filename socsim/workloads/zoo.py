@@ -9,10 +9,12 @@ Neural Network Design", CVPR-W 2018, Tables 1 and 3): `input_size`, `top1`, `top
 Stage and block tags: SqueezeNext and ResNet layers carry `stage` 1 to 4 in their four
 stages, 0 for the stem and 5 for the head; `block` numbers the residual blocks (SqueezeNet:
 the fire modules, by their Caffe number 2 to 9; MobileNet: the depthwise/pointwise pairs;
-MobileNetV2: the inverted residuals). AlexNet and Tiny Darknet carry no tags.
+MobileNetV2: the inverted residuals). AlexNet, VGG-16 and Tiny Darknet carry no tags.
 
 The builders are public for variants the zoo does not name, e.g. ``mobilenet(width=0.5)``
-or ``squeezenext("my-sqnxt", depth=(2, 6, 12, 1))``.
+or ``squeezenext("my-sqnxt", depth=(2, 6, 12, 1))``, and for ``vgg16()``, which Eyeriss
+was measured on (docs/eyeriss.md) but the zoo does not list: a 25th zoo network would
+add 6 whole-network golden cases of 15 G MACs each.
 """
 
 from __future__ import annotations
@@ -81,6 +83,21 @@ def alexnet(name: str = "AlexNet") -> Network:
     x = b.conv("conv4", x, 384, 3, pad=1, groups=2)
     x = b.conv("conv5", x, 256, 3, pad=1, groups=2)
     x = b.maxpool("pool5", x, 3, stride=2, ceil_mode=True)
+    x = b.fc("fc6", x, 4096)
+    x = b.fc("fc7", x, 4096)
+    b.fc("fc8", x, NUM_CLASSES)
+    return b.build()
+
+
+def vgg16(name: str = "VGG-16") -> Network:
+    """VGG-16 (Simonyan and Zisserman, configuration D), 224 input: thirteen 3x3 convs with
+    padding 1 in five stages, each closed by a 2x2 max pool, then three fc layers."""
+    b = NetworkBuilder(name, (3, 224, 224))
+    x = INPUT
+    for stage, (convs, width) in enumerate([(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)], 1):
+        for i in range(1, convs + 1):
+            x = b.conv(f"conv{stage}_{i}", x, width, 3, pad=1)
+        x = b.maxpool(f"pool{stage}", x, 2, stride=2)
     x = b.fc("fc6", x, 4096)
     x = b.fc("fc7", x, 4096)
     b.fc("fc8", x, NUM_CLASSES)

@@ -98,3 +98,33 @@ def test_concat_is_a_copy():
     m = map_layer(cat, array(), "os")
     assert m.cycles == 0
     assert m.counts == AccessCounts(glb_read=54, glb_write=54, dram_read=54, dram_write=54)
+
+
+def test_rs_folds_sets_and_steps():
+    """RS: a 2x2 conv, 2 channels on a 4x4 map (3x3 outputs), 3 filters, on 2x4 PEs, B = 2.
+
+    Reduction rows (c, j): 4. Scratchpads 5 / 8 / 2 words: q = min(4, 5 // 2, 8 // 2) = 2,
+    p = min(3, 2, 8 // (2 x 2)) = 2. Two bundles fill the 2 PE rows (one row fold, r = 2).
+    A set spans e = min(3 rows, 4 cols) = 3 columns; 4 // 3 = 1 set a fold, so the filter
+    blocks [2, 1] make two folds. Each reads all 4 input rows of both channels
+    (span(3, 1, 2) = 4 each): 8 rows, 8 x 2 = 16 words for the first step (8 cycles), 8 x 1
+    for each later one (4 cycles). Fold A (2 filters): W = 2 x 4 x 2 = 16 words (8 cycles),
+    M = 2 x 2 x 2 = 8: 8 + 8 + 8 + 2 x max(8, 4) + 2 rows = 42. Fold B (1 filter): W = 8
+    (4 cycles), M = 4: 4 + 8 + 4 + 2 x 4 + 2 = 26. Tile: 68 cycles.
+    Counts: 27 outputs x 8 weights = 216 PE MACs + 27 biases. Results 18 + 9 = 27, each one
+    GLB read and write; inputs per fold 8 rows x span(3, 1, 2) = 4 columns = 32 words.
+    noc: 16 + 32 + 18 x 2 rows and 8 + 32 + 9 x 2. glb_read: 16 + 32 + 18, 8 + 32 + 9, and
+    27 written back. rf_write: per fold weights into 3 PEs each (48, 24), inputs 3 columns
+    x 4 rows x 4 (48 twice), sums received 18 and 9, and 216 MAC writes; rf_read: 3 per MAC
+    and 3 per result (one sender read a row, one receiver read).
+    """
+    layer = Layer(name="c", op="conv", c_in=2, h_in=4, w_in=4, c_out=3, k_h=2, k_w=2)
+    arr = ArrayConfig(rows=2, cols=4, glb_bytes=4096, glb_words_per_cycle=2,
+                      rf_ifmap_words=5, rf_filter_words=8, rf_psum_words=2)  # fmt: skip
+    m = map_layer(layer, arr, "rs")
+    assert (m.cycles, m.tile_count, m.tiles[0].folds, m.stall_cycles) == (42 + 26, 1, 2, 0)
+    assert m.counts == AccessCounts(
+        mac=216 + 27, rf_read=3 * 216 + 3 * 27, rf_write=216 + 48 + 24 + 2 * 48 + 27,
+        noc=(16 + 32 + 36) + (8 + 32 + 18), glb_read=(16 + 32 + 18) + (8 + 32 + 9) + 27,
+        glb_write=27 + 32 + 3 * 9, dram_read=32 + 27, dram_write=27,
+    )  # fmt: skip

@@ -3,10 +3,13 @@
 For random small layers (every op, grouped and depthwise, 1xK and Kx1, strides, padding,
 fc) on random small arrays and buffers, with any sparsity mode: the mapping's cycles, every
 access count and the buffer space held equal the reference's, tile by tile, and the
-reference computes the same outputs as plain numpy.
+reference computes the same outputs as plain numpy. Row stationary likewise, with random
+scratchpad sizes (each at least the kernel width, or the mapping refuses).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -14,8 +17,9 @@ from dataflow_cases import layer_data, numpy_layer, small_arrays, small_layers
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from socsim.dataflow import ArrayConfig, ArrayTiming, map_layer
+from socsim.dataflow import ArrayConfig, ArrayTiming, Dataflow, map_layer
 from socsim.dataflow.reference import simulate
+from socsim.errors import MappingError
 from socsim.workloads import Layer
 
 DATAFLOWS = ArrayTiming.BROADCAST.dataflows  # OS and WS: the broadcast array's
@@ -59,6 +63,33 @@ def test_mapping_equals_reference(case):
     check_against_reference(*case)
 
 
+@st.composite
+def rs_cases(draw: st.DrawFn):
+    """Small layers on small arrays whose scratchpads hold from one filter row upwards."""
+    layer = draw(small_layers())
+    array = replace(
+        draw(small_arrays(layer)),
+        rf_ifmap_words=draw(st.integers(layer.k_w, 3 * layer.k_w + 1)),
+        rf_filter_words=draw(st.integers(layer.k_w, 8 * layer.k_w + 3)),
+        rf_psum_words=draw(st.integers(1, 5)),
+    )
+    return layer, array, Dataflow.RS
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rs_cases())
+def test_row_stationary_equals_reference(case):
+    """Row stationary: analytical cycles, counts and buffer occupancy equal the reference's
+    exactly, per tile and in total (pooling, add and concat run as under OS and WS)."""
+    check_against_reference(*case)
+
+
+def test_row_stationary_refuses_a_scratchpad_smaller_than_a_filter_row():
+    layer = Layer(name="c5", op="conv", c_in=2, h_in=6, w_in=6, c_out=3, k_h=5, k_w=5)
+    with pytest.raises(MappingError, match=r"rf_ifmap_words=4, expected at least .* width 5"):
+        map_layer(layer, ArrayConfig(rows=4, cols=4, rf_ifmap_words=4), Dataflow.RS)
+
+
 @pytest.mark.parametrize("dataflow", list(DATAFLOWS))
 def test_stalls_spills_and_skips_in_one_layer(dataflow):
     """A layer that needs everything at once: reduction split with spills, stalls, SKIP."""
@@ -96,7 +127,7 @@ def test_stalls_spills_and_skips_in_one_layer(dataflow):
     ],
     ids=lambda layer: layer.name,
 )
-@pytest.mark.parametrize("dataflow", list(DATAFLOWS))
+@pytest.mark.parametrize("dataflow", [*DATAFLOWS, Dataflow.RS])
 def test_reference_on_a_16x16_array(layer, dataflow):
     """The paper's 16x16 array with 40% gated sparsity and a buffer small enough to tile."""
     array = ArrayConfig(rows=16, cols=16, glb_bytes=8192, glb_words_per_cycle=16,

@@ -7,7 +7,7 @@ import pytest
 from socsim.errors import WorkloadError
 from socsim.workloads.layer import Op
 from socsim.workloads.squeezenext import squeezenext
-from socsim.workloads.zoo import get_network, mobilenet, model_names
+from socsim.workloads.zoo import get_network, mobilenet, model_names, vgg16
 
 # Gholami et al., "SqueezeNext", CVPR-W 2018, Table 3: MACs (M) and params (M) as printed
 # (strings keep the printed precision).
@@ -58,6 +58,16 @@ def test_model_names_list_the_paper_networks_in_table_order_then_the_others():
         "1.0-G-SqNxt-23", "1.0-SqNxt-34", "1.0-SqNxt-44", "1.5-SqNxt-23", "1.5-SqNxt-34",
         "1.5-SqNxt-44", "2.0-SqNxt-34", "2.0-SqNxt-44", "ResNet-18", "ResNet-50", "MobileNetV2",
     ]  # fmt: skip
+
+
+def test_vgg16_has_the_published_macs_and_weights():
+    """15.3 G MACs (conv layers 15.35 G) and 138.3 M parameters (Eyeriss, ISSCC 2016, counts
+    14.7 M conv weights and 15.3 G MACs per 224x224 image)."""
+    net = vgg16()
+    conv = [layer for layer in net.layers if layer.op.value == "conv"]
+    assert sum(layer.macs_plain for layer in conv) == 15_346_630_656
+    assert sum(layer.c_out * layer.c_in * 9 for layer in conv) == 14_710_464
+    assert net.params == 138_357_544
 
 
 @pytest.mark.parametrize("name", TABLE3)
