@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 from sharing import shared
@@ -32,7 +33,7 @@ from socsim.components.config import (
 from socsim.components.plan import Program
 from socsim.components.soc import Soc
 from socsim.dataflow import AccessCounts, Dataflow, LayerMapping, Tile
-from socsim.energy import EYERISS
+from socsim.energy import EYERISS, EnergyTable
 from socsim.summarize import with_energy
 from socsim.workloads import NetworkBuilder
 
@@ -217,3 +218,36 @@ def test_the_table_charges_reads_and_writes_of_every_level():
     assert EYERISS.energy(counts) == {**want, "total": 3497.0}
     frame = pd.DataFrame([counts.as_dict()] * 2)
     assert EYERISS.frame(frame).sum().to_dict() == {k: 2 * v for k, v in want.items()}
+
+
+def test_a_frame_of_counts_is_priced_row_by_row_on_its_own_index():
+    """Rows keep their labels (an event log filtered to rows 7, 12 and 3, say), so the
+    energy lines up with the rows it prices when joined back. Counts stored as int32 (as a
+    file may keep them) are summed without wrapping: rf reads and writes of 2**31 - 1 each
+    are 2**32 - 2 words, rf energy 2**32 - 2 at Eyeriss's rf cost of 1, where int32
+    arithmetic would wrap to -2."""
+    big = 2**31 - 1
+    rows = [AccessCounts(2, 3, 4, 5, 6, 7, 8, 9), AccessCounts(0, big, big), AccessCounts(1)]
+    frame = pd.DataFrame([c.as_dict() for c in rows], index=[7, 12, 3]).astype("int32")
+    energy = EYERISS.frame(frame)
+    assert list(energy.index) == [7, 12, 3]
+    assert energy.loc[7].to_dict() == {
+        "mac": 2.0,
+        "rf": 7.0,
+        "noc": 10.0,
+        "glb": 78.0,
+        "dram": 3400.0,
+    }
+    assert energy.loc[12, "rf"] == 2.0**32 - 2
+    assert energy.loc[3].to_dict() == {"mac": 1.0, "rf": 0.0, "noc": 0.0, "glb": 0.0, "dram": 0.0}
+
+
+def test_a_table_with_whole_number_costs_prices_in_floats():
+    """Eyeriss's table as the paper prints it (1, 1, 2, 6, 200), written with integers: the
+    energy columns are floats all the same (energy is summed with fractional leakage and
+    stored beside other tables' fractional costs), with the same values."""
+    whole = EnergyTable(unit="MAC", mac=1, rf=1, noc=2, glb=6, dram=200)
+    frame = pd.DataFrame([AccessCounts(2, 3, 4, 5, 6, 7, 8, 9).as_dict()] * 3)
+    energy = whole.frame(frame)
+    assert set(energy.dtypes) == {np.dtype(np.float64)}
+    assert energy.equals(EYERISS.frame(frame))
