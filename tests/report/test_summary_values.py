@@ -7,6 +7,8 @@ and `utilization` MACs / (span x PEs).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from sharing import shared
@@ -22,6 +24,9 @@ from socsim.components.config import (
     PeArrayConfig,
     SocConfig,
 )
+from socsim.components.interconnect import Interconnect
+from socsim.components.stream import Arrival
+from socsim.errors import SimulationError
 from socsim.summarize import frame_summary, idle_by_unit
 from socsim.workloads import NetworkBuilder
 
@@ -158,3 +163,73 @@ def test_channel_shares_report_what_ran(shared):
         pd.testing.assert_series_equal(layers[column], expected, check_names=False)
     whole = [m.cycles for m in shared.mappings]
     assert sum(w != b for w, b in zip(whole, busy, strict=True)) > 0
+
+
+def stall(monkeypatch, writes: int, reads: bool = True) -> None:
+    """A broken bus: the first `writes` writes complete, no later one ever does; reads
+    complete if `reads`."""
+    transfer, done = Interconnect.transfer, []
+
+    def some(self, nbytes, write, *args):
+        if write:
+            done.append(nbytes)
+        if (write and len(done) > writes) or not (write or reads):
+            yield self.env.event()  # never triggered
+        yield from transfer(self, nbytes, write, *args)
+
+    monkeypatch.setattr(Interconnect, "transfer", some)
+
+
+def test_a_stopped_run_leaves_what_never_happened_missing(monkeypatch):
+    """Three frames at once on ODD's one cluster, the bus completing only the first frame's
+    two stores. Frame 0 finishes at 267 (see above); frame 1 starts then and its first
+    store (after setup 11, command 5, load 52, command 5, compute 22, command 5 and DMA
+    setup 7: at 267 + 107 = 374) never lands; frame 2 never starts. Frames that did not
+    start or finish have those times missing (Int64 columns, NA), the finished one keeps
+    its numbers, and the latencies are frame 0's alone: 267 cycles."""
+    stall(monkeypatch, writes=2)
+    with pytest.raises(SimulationError, match=r"stopped at cycle 374\b") as caught:
+        socsim.simulate(two_convs(), ODD, frames=3)
+    result = caught.value.result
+    frames = result.frames
+    assert list(frames.dtypes) == ["Int64"] * 4 + ["bool"]
+    times = frames[["arrival", "start", "finish", "latency"]].astype(object).fillna(-1)
+    assert times.values.tolist() == [[0, 0, 267, 267], [0, 267, -1, -1], [0, -1, -1, -1]]
+    summary = result.summary
+    assert summary["cycles"] == 374
+    assert summary["latency_p50"] == summary["latency_p99"] == 267 / ODD.clock_hz
+    assert summary["throughput_fps"] == 3 / (374 / ODD.clock_hz)
+
+
+def test_a_run_stuck_at_its_first_cycle_reports_no_rates(monkeypatch):
+    """No firmware or DMA setup cost and a bus on which nothing completes: the run stops at
+    cycle 0, a makespan of 0 cycles, so utilization and throughput are 0, not a division
+    by zero."""
+    stall(monkeypatch, writes=0, reads=False)
+    free = replace(
+        ODD,
+        dma=replace(ODD.dma, setup_cycles=0),
+        controller=ControllerConfig(layer_setup_cycles=0, command_cycles=0),
+    )
+    with pytest.raises(SimulationError, match=r"stopped at cycle 0\b") as caught:
+        socsim.simulate(two_convs(), free)
+    summary = caught.value.result.summary
+    assert (summary["cycles"], summary["seconds"]) == (0, 0.0)
+    assert (summary["utilization"], summary["throughput_fps"]) == (0.0, 0.0)
+
+
+def test_a_stream_with_a_deadline_reports_it(odd_run):
+    """ODD's two frames, now arriving every 200 cycles (2.5 M frames/s at 500 MHz) with a
+    deadline of 300 cycles (0.6 us): frame 1 arrives at 200 but waits for the cluster, so
+    it still starts at 267 and finishes at 534; latencies 267 and 334, so frame 1 misses.
+    The makespan is 534 from the first arrival."""
+    stream = Arrival(kind="periodic", fps=ODD.clock_hz / 200, deadline_s=300 / ODD.clock_hz)
+    result = socsim.simulate(two_convs(), ODD, frames=2, arrival=stream)
+    assert list(result.frames["latency"]) == [267, 334]
+    assert list(result.frames["missed"]) == [False, True]
+    summary = result.summary
+    names = (summary["model"], summary["soc"], summary["arrival"])
+    assert names == ("two-convs", "custom", "periodic")
+    assert summary["deadline_s"] == 300 / ODD.clock_hz
+    assert (summary["cycles"], summary["deadline_misses"]) == (534, 1)
+    assert odd_run.summary["arrival"] == "burst" and odd_run.summary["deadline_s"] is None
