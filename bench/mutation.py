@@ -111,6 +111,22 @@ def report(only: list[str], show_survivors: bool) -> None:
         print("\n".join(f"  {s}" for s in survivors))
 
 
+def chosen(modules: list[str], pending: bool, survivors: bool) -> list[str]:
+    """The mutants of `modules` (default: all) with no verdict if `pending`, and those not
+    killed (and not judged equivalent) if `survivors`, by name from the last run's results."""
+    judged = equivalent()
+    wanted = {"not checked"} if pending else set()
+    if survivors:
+        wanted |= {"survived", "timeout", "no tests", "other"}
+    return [
+        name
+        for source, statuses in results().items()
+        if not modules or any(source == m or source.startswith(f"{m}/") for m in modules)
+        for name, status in statuses.items()
+        if (status if status in COLUMNS else "other") in wanted and name not in judged
+    ]
+
+
 def row(label: str, counts: Counter) -> str:
     denominator = counts["mutants"] - counts["equiv"] - counts["not checked"]
     rate = f"{counts['killed'] / denominator:.1%}" if denominator else "-"
@@ -126,6 +142,14 @@ def main() -> None:
     parser.add_argument("--no-run", action="store_true", help="report the last run only")
     parser.add_argument("--fresh", action="store_true", help="delete mutants/ before the run")
     parser.add_argument("--max-children", type=int, default=2, help="test processes (2)")
+    parser.add_argument(
+        "--pending", action="store_true", help="run only the mutants with no verdict yet"
+    )
+    parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="run only the mutants not killed last time (after tests were added)",
+    )
     parser.add_argument("--list", action="store_true", help="list the mutants not killed")
     args = parser.parse_args()
     os.chdir(ROOT)  # where mutmut reads its config and keeps mutants/
@@ -136,9 +160,15 @@ def main() -> None:
     if not args.no_run:
         if args.fresh:
             shutil.rmtree("mutants", ignore_errors=True)
-        patterns = [mutant_pattern(m) for m in modules]
+        names = [mutant_pattern(m) for m in modules]
+        if args.pending or args.survivors:
+            names = chosen(modules, args.pending, args.survivors)
+            if not names:
+                print("bench/mutation.py: no such mutants to run")
+                report(modules, args.list)
+                return
         command = [sys.executable, "-m", "mutmut", "run", "--max-children", str(args.max_children)]
-        status = subprocess.run(command + patterns).returncode
+        status = subprocess.run(command + names).returncode
         if status:
             sys.exit(f"bench/mutation.py: mutmut run exited with status {status} (output above)")
     report(modules, args.list)
