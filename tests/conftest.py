@@ -1,5 +1,11 @@
-"""Session-wide test selection; under mutmut, a mutant's tests run fastest first, and
-Hypothesis stops at a failure.
+"""Session-wide test selection; under mutmut, every test that maps a layer is credited
+with it, a mutant's tests run fastest first, and Hypothesis stops at a failure.
+
+Mapping is cached (`socsim.dataflow.mapper.clear_cache`, the channel split of
+`socsim.components.plan`), so a test mapping a shape an earlier test mapped never reaches the
+mapping functions: mutmut's stats run, which records the functions each test reaches, would
+credit only the first one, and check those functions' mutants without the others. In that
+run (MUTANT_UNDER_TEST is "stats") every test starts with empty caches.
 
 mutmut hands pytest the tests that reach a mutated function in no particular order and stops
 at the first failure, so a mutant that a millisecond test kills could first wait through a
@@ -24,12 +30,22 @@ from pathlib import Path
 import pytest
 from hypothesis import Phase, settings
 
+from socsim.components.plan import split_channels
+from socsim.dataflow.mapper import clear_cache
+
 settings.register_profile(
     "mutation",
     settings.get_profile("ci"),
     phases=[phase for phase in Phase if phase not in (Phase.shrink, Phase.explain)],
     report_multiple_bugs=False,
 )
+
+
+@pytest.fixture(autouse=True)
+def uncached_in_mutmut_stats() -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        clear_cache()
+        split_channels.cache_clear()
 
 
 @cache
