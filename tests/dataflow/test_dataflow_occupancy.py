@@ -230,3 +230,11 @@ def test_planned_working_set_bounds_the_tiles(case):
         assert largest <= priced
     else:
         assert largest == priced
+
+
+def test_regions_need_the_plan_and_say_whose():
+    """A mapping put together from tiles alone (as a test or a tool may build one) has no
+    plan to derive regions from: asking for them fails naming the layer."""
+    tiles = map_layer(conv_3x5(), ROOMY, "os").tiles
+    with pytest.raises(ValueError, match=r"^mapping of layer 'c' carries no plan$"):
+        LayerMapping(conv_3x5(), ROOMY, Dataflow.OS, tiles).regions()
