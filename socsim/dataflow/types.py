@@ -139,11 +139,6 @@ class AccessCounts:
             *(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True))
         )
 
-    def __mul__(self, times: int) -> AccessCounts:
-        return AccessCounts(*(a * times for a in self.as_tuple()))
-
-    __rmul__ = __mul__
-
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
