@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import simpy
 
+import socsim
 from socsim.components.config import (
     Arbitration,
     ControllerConfig,
@@ -335,3 +336,18 @@ def test_dram_busy_time_rounds_up_to_whole_cycles():
     """At 6 B/cycle: 1 B takes 1 cycle, 6 B 1, 7 B 2, 161 B ceil(26.8) = 27, 0 B 0."""
     dram = Dram(simpy.Environment(), "dram", DramConfig(bytes_per_cycle=6), EventLog())
     assert [dram.cycles(n) for n in (0, 1, 6, 7, 161)] == [0, 1, 1, 2, 27]
+
+
+def test_a_one_byte_store_crosses_the_bus_as_a_whole_burst():
+    """8-bit data and an fc layer with one output: its store is 1 B, one 20 B burst, which
+    the bus carries for ceil(20 / 9) = 3 cycles and DRAM for ceil(20 / 6) = 4; DRAM counts
+    the 1 word written."""
+    builder = NetworkBuilder("one-out", (3, 1, 1))
+    builder.fc("fc", "input", 1)
+    config = replace(ONE_CHUNK, pe_array=replace(ONE_CHUNK.pe_array, bytes_per_word=1))
+    events = socsim.simulate(builder.build(), config).events
+    writes = events[events["action"] == "write"]
+    assert list(writes["unit"].astype(str)) == ["soc.interconnect", "soc.dram.ch0"]
+    assert list(writes["end"] - writes["start"]) == [3, 4]
+    assert list(writes["bytes"]) == [1, 1]
+    assert list(writes["dram_write"]) == [0, 1]
