@@ -199,6 +199,23 @@ def test_unmappable_layer_names_layer_working_set_and_buffer():
         map_layer(layer, PRESETS[0], "os")
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "expected"),
+    [
+        ("rows", 0, "a positive integer"),
+        ("glb_words_per_cycle", -3, "a positive integer"),
+        ("weight_sparsity", 0.995, r"a number in \[0.0, 0.99\]"),
+        ("tile_fraction", 0.005, r"a number in \[0.01, 1.0\]"),
+        ("timing", "pipelined", "'broadcast' or 'systolic'"),
+    ],
+)
+def test_a_bad_array_field_is_named_with_its_value_and_range(field, value, expected):
+    """`ArrayConfig` is the mapper's own entry point (no `SocConfig` checks it first), so it
+    says which field, which value and what it takes, in the config's words."""
+    with pytest.raises(ConfigError, match=rf"^pe_array\.{field}={value!r}, expected {expected}$"):
+        ArrayConfig(**{field: value})
+
+
 def test_alexnet_fc6_streams_its_weights():
     """fc6 (37.7M weights) cannot keep its weights on chip: it streams them, each read once."""
     fc6 = Layer(name="fc6", op="fc", c_in=256, h_in=6, w_in=6, c_out=4096)
