@@ -90,7 +90,9 @@ def test_the_broadcast_array_is_unchanged_and_has_no_input_stationary():
     """Timing defaults to broadcast; IS there is a ConfigError naming what would run it."""
     assert ArrayConfig().timing is ArrayTiming.BROADCAST
     with pytest.raises(
-        ConfigError, match="dataflow='is', expected 'os', 'ws' or 'rs' on a broadcast"
+        ConfigError,
+        match=r"^dataflow='is', expected 'os', 'ws' or 'rs' on a broadcast array "
+        r"\(input stationary needs timing='systolic', row stationary 'broadcast'\)$",
     ):
         map_layer(PW, ArrayConfig(), "is")
     with pytest.raises(ConfigError, match="dataflow='rs', expected 'os', 'ws' or 'is'"):
