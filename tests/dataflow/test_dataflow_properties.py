@@ -253,6 +253,25 @@ def test_choose_dataflow_takes_the_better_one():
             assert energy[cheap.dataflow] == min(energy.values())
 
 
+def test_a_full_tie_keeps_the_first_dataflow():
+    """A 3x3 stride-2 max pool has no weights to keep stationary: OS and WS map it alike
+    (same cycles, same counts, so the same energy), and either objective keeps OS, the
+    first of the dataflows."""
+    pool = Layer(name="p", op="maxpool", c_in=5, h_in=7, w_in=7, c_out=5, k_h=3, k_w=3, stride=2)
+    array = ArrayConfig(rows=4, cols=3, glb_bytes=4096)
+    os_, ws = (map_layer(pool, array, d) for d in DATAFLOWS)
+    assert (os_.cycles, os_.counts) == (ws.cycles, ws.counts)
+    assert [choose_dataflow(pool, array, o).dataflow for o in ("cycles", "energy")] == ["os"] * 2
+
+
+def test_enum_fields_given_as_strings_become_enums():
+    """As a YAML file or a caller gives them: `timing` and `sparsity_mode` are held as
+    their enums, so what depends on them (the dataflows the array runs) works."""
+    array = ArrayConfig(timing="systolic", sparsity_mode="gate")
+    assert array.timing is ArrayTiming.SYSTOLIC and array.sparsity_mode is SparsityMode.GATE
+    assert array.timing.dataflows == ("os", "ws", "is")
+
+
 def test_cache_keeps_each_layers_identity():
     """Layers of equal shape share the work but each mapping names its own layer."""
     a = Layer(name="a", op="conv", c_in=8, h_in=8, w_in=8, c_out=8, stage=1)
