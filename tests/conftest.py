@@ -1,31 +1,23 @@
-"""Session-wide test selection; under mutmut, every test that maps a layer is credited
-with it, a mutant's tests run fastest first, and Hypothesis stops at a failure.
+"""Session-wide test selection; under mutmut, every test that maps a layer is credited with
+it, every mutant maps afresh, and Hypothesis stops at the first failure.
 
-Mapping is cached (`socsim.dataflow.mapper.clear_cache`, the channel split of
-`socsim.components.plan`), so a test mapping a shape an earlier test mapped never reaches the
-mapping functions: mutmut's stats run, which records the functions each test reaches, would
-credit only the first one, and check those functions' mutants without the others. In that
-run (MUTANT_UNDER_TEST is "stats") every test starts with empty caches.
-
-mutmut hands pytest the tests that reach a mutated function in no particular order and stops
-at the first failure, so a mutant that a millisecond test kills could first wait through a
-ten-second property test. mutmut records each test's duration in `mutmut-stats.json`, in the
-directory its test runs start from; ordering by it changes no verdict, only how soon a
-killed mutant is known (a survivor runs every test either way).
+Mapping is cached (`socsim.dataflow.mapper.clear_cache`, and the channel split of
+`socsim.components.plan`). mutmut runs its stats run (which records the functions each test
+reaches; MUTANT_UNDER_TEST is "stats") and the clean run of the tests in its own process,
+then forks a child per mutant. So in the stats run every test starts with empty caches, or
+a test mapping a shape an earlier one mapped would not be credited with the mapping
+functions and would not be run on their mutants; and each mutant's run starts with empty
+caches, or it would inherit the clean run's mappings and never call the mutated code.
 
 The `mutation` Hypothesis profile (`[tool.mutmut] pytest_add_cli_args`) is the `ci` one
 (derandomized, so a verdict repeats; no deadline) that stops at the first failing example:
 it neither shrinks the example nor looks for further distinct failures. Tests try the same
-examples in the same order, so a mutant fails exactly when it would under `ci`; only the
-report of why is rougher.
+examples in the same order, so a mutant fails exactly when it would under `ci`.
 """
 
 from __future__ import annotations
 
-import json
 import os
-from functools import cache
-from pathlib import Path
 
 import pytest
 from hypothesis import Phase, settings
@@ -41,32 +33,29 @@ settings.register_profile(
 )
 
 
-@pytest.fixture(autouse=True)
-def uncached_in_mutmut_stats() -> None:
-    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
-        clear_cache()
-        split_channels.cache_clear()
-
-
-@cache
-def mutmut_durations() -> dict[str, float]:
-    """Test node id -> seconds, from mutmut's last stats run (empty before the first)."""
-    stats = Path("mutmut-stats.json")
-    if not stats.is_file():
-        return {}
-    return json.loads(stats.read_text(encoding="utf-8")).get("duration_by_test", {})
-
-
-@pytest.hookimpl(trylast=True)  # after pytest groups tests by fixture
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The stress loops (minutes long, both CPUs burnt) run only when a `-m` expression names
     them: a marker in `addopts` would be replaced by any `-m` given on the command line, so
     `-m "not slow"` would run them."""
-    if "stress" not in (config.option.markexpr or ""):
-        stress = [item for item in items if item.get_closest_marker("stress")]
-        if stress:
-            config.hook.pytest_deselected(items=stress)
-            items[:] = [item for item in items if not item.get_closest_marker("stress")]
-    if "MUTANT_UNDER_TEST" in os.environ:  # set by mutmut in every process it runs tests in
-        durations = mutmut_durations()
-        items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
+    if "stress" in (config.option.markexpr or ""):
+        return
+    stress = [item for item in items if item.get_closest_marker("stress")]
+    if stress:
+        config.hook.pytest_deselected(items=stress)
+        items[:] = [item for item in items if not item.get_closest_marker("stress")]
+
+
+def forget_mappings() -> None:
+    clear_cache()
+    split_channels.cache_clear()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if os.environ.get("MUTANT_UNDER_TEST"):  # a mutant's run, or the stats run
+        forget_mappings()
+
+
+@pytest.fixture(autouse=True)
+def uncached_in_mutmut_stats() -> None:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        forget_mappings()
