@@ -55,6 +55,11 @@ PRESETS = (
 
 def check_invariants(m) -> None:
     layer, array = m.layer, m.array
+    # the plan's blocks are no larger than the axes they cut
+    sh, plan = shape_of(layer), m.plan
+    blocks = (plan.groups, plan.filters, plan.rows, plan.cols, plan.channels)
+    axes = (sh.groups, sh.filters, sh.h_out, sh.w_out, sh.channels)
+    assert all(1 <= b <= n for b, n in zip(blocks, axes, strict=True)), (blocks, axes)
     # tiles cover every (output, reduction chunk) exactly once, and chunks split each reduction
     seen = Counter()
     chunks = set()
