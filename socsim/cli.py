@@ -39,6 +39,7 @@ from socsim.explore.codesign import codesign_report
 from socsim.explore.spec import FIRST_BLOCKS
 from socsim.explore.store import PARTS
 from socsim.explore.sweep import sweep_report
+from socsim.limits import MAX_EVENTS, MAX_POINTS, limited, memory_text
 from socsim.outputs import OutputDir, write_file
 from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
 from socsim.report.paper import PRESETS as PAPER_PRESETS
@@ -235,6 +236,9 @@ def presets(args: argparse.Namespace) -> int:
         help="also write events.parquet, layers.csv and summary.json to DIR, all or nothing; "
         "DIR must be new, empty or an earlier 'socsim run' output"),
     arg("--force", action="store_true", help=FORCE_HELP),
+    arg("--max-events", type=int, metavar="N",
+        help=f"refuse a run estimated past N events (default {MAX_EVENTS:,}, about "
+        f"{memory_text(MAX_EVENTS)}; or set SOCSIM_MAX_EVENTS)"),
 )  # fmt: skip
 def run(args: argparse.Namespace) -> int:
     """Simulate MODEL_OR_FILE on an SoC and print the summary.
@@ -249,7 +253,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in overrides.items() if v is not None}
     soc = with_overrides(soc, {**overrides, **settings(args.settings)})
     network = load_network(args.network, skip_unsupported=args.skip_unsupported)
-    result = simulate(network, soc, frames=args.frames, arrival=args.fps)
+    with limited(max_events=args.max_events):
+        result = simulate(network, soc, frames=args.frames, arrival=args.fps)
     if output:
         _write_run(output, result)
     if args.format == "json":
@@ -285,6 +290,11 @@ def _write_run(output: OutputDir, result: Any) -> None:
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
 
 
+MAX_POINTS_ARGUMENT = arg(
+    "--max-points", type=int, metavar="N",
+    help=f"refuse more than N design points, counted before any is built (default "
+    f"{MAX_POINTS:,}; or set SOCSIM_MAX_POINTS)",
+)  # fmt: skip
 _EXECUTOR_ARGUMENTS = (
     arg("--workers", type=int, metavar="N",
         help="run on N local processes (default: one per CPU; 1 runs in this process)"),
@@ -318,6 +328,7 @@ def _executor(args: argparse.Namespace) -> Executor:
     *_EXECUTOR_ARGUMENTS,
     arg("--retry-errors", action="store_true",
         help="also rerun the points DIR records as failed"),
+    MAX_POINTS_ARGUMENT,
 )  # fmt: skip
 def sweep_command(args: argparse.Namespace) -> int:
     """Run every design point of SPEC (one network on the base SoC with one combination of
@@ -330,7 +341,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     end, prints the Pareto front in time, energy and parameters and writes it to
     DIR/pareto.csv and DIR/pareto.png.
     """
-    spec = load_spec(args.spec)
+    with limited(max_points=args.max_points):
+        spec = load_spec(args.spec)
     with _executor(args) as executor:
         result = sweep(
             spec, args.out, executor=executor, retry_errors=args.retry_errors, progress=None,
@@ -376,6 +388,7 @@ def _count(text: str) -> float:
         "new, empty or an earlier codesign's dataset"),
     arg("--force", action="store_true", help=FORCE_HELP),
     *_EXECUTOR_ARGUMENTS,
+    MAX_POINTS_ARGUMENT,
 )  # fmt: skip
 def codesign_command(args: argparse.Namespace) -> int:
     """Simulate every SqueezeNext with --blocks blocks dealt to its four stages on one SoC,
@@ -392,7 +405,7 @@ def codesign_command(args: argparse.Namespace) -> int:
     if args.out:
         OutputDir(args.out, "codesign", force=args.force).claim([PARTS])
         store = ResultStore(args.out)
-    with _executor(args) as executor:
+    with _executor(args) as executor, limited(max_points=args.max_points):
         result = codesign(
             soc, blocks=args.blocks, objective=args.objective, max_params=args.max_params,
             conv1_ks=args.conv1_k, widths=args.width, first_blocks=args.first_block,
