@@ -23,6 +23,7 @@ import yaml
 from tqdm import tqdm
 
 from socsim import __version__
+from socsim.checks import checked_number
 from socsim.components.config import Partition, with_overrides
 from socsim.components.presets import (
     DEFAULT_PRESET,
@@ -36,6 +37,7 @@ from socsim.errors import ConfigError, SocsimError
 from socsim.explore import Executor, ResultStore, codesign, load_spec, make_executor, sweep
 from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
 from socsim.explore.codesign import codesign_report
+from socsim.explore.executors import MAX_WORKERS
 from socsim.explore.spec import FIRST_BLOCKS
 from socsim.explore.store import PARTS
 from socsim.explore.sweep import sweep_report
@@ -398,8 +400,7 @@ def codesign_command(args: argparse.Namespace) -> int:
     per frame in the energy table's unit; parameters and MACs count the bias, as the
     paper does.
     """
-    if args.top < 1:
-        raise ConfigError(f"--top={args.top}, expected a positive integer")
+    checked_number("--top", args.top, quantity="integer", low=1, integer=True)
     soc = load_soc(args.soc)
     store = None
     if args.out:
@@ -441,8 +442,9 @@ def paper(args: argparse.Namespace) -> int:
     paper's headline comparison (1.0-SqNxt-23v5 against 1.0-SqNxt-23 on 16x16), and the
     execution schedule each preset ran (`--set schedule.fusion=none` runs layer by layer).
     """
-    if args.workers < 1:
-        raise ConfigError(f"--workers={args.workers}, expected a positive integer")
+    checked_number(
+        "--workers", args.workers, quantity="integer", low=1, high=MAX_WORKERS, integer=True
+    )
     overrides = settings(args.settings)
     for preset in PAPER_PRESETS.values():  # bad keys fail before any simulation starts
         with_overrides(get_preset(preset), overrides)

@@ -12,14 +12,17 @@ and the watch on runs that cannot end follow.
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import threading
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, fields, is_dataclass, replace
 from pathlib import Path
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -295,14 +298,9 @@ HOSTILE = st.one_of(
 def test_any_value_of_any_key_is_accepted_or_refused_in_one_line(key, value, tmp_path_factory):
     """Through the command (`presets --show FILE`, which loads without simulating): exit 0
     with a YAML file out, or exit 2 with one line naming the key; never a traceback."""
-    import yaml
-
     path = tmp_path_factory.mktemp("keys") / "soc.yaml"
     head, _, rest = key.partition(".")
     path.write_text(yaml.safe_dump({head: {rest: value}} if rest else {key: value}))
-    import io
-    from contextlib import redirect_stderr, redirect_stdout
-
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):
         status = main(["presets", "--show", str(path)])
@@ -326,6 +324,36 @@ def test_any_rate_and_frame_count_is_run_or_refused_with_a_socsim_error(fps, fra
             simulate(_tiny(), "squeezelerator-8x8", frames=frames, arrival=fps)
         except SocsimError as error:
             assert "\n" not in str(error)
+
+
+NUMBER_TEXT = st.one_of(
+    st.sampled_from(["nan", "inf", "-inf", "0", "-1", "1e999", "1e-300", "", "x", "0x10"]),
+    st.integers(-(2**80), 2**80).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+)
+RUN_FLAGS = ("--frames", "--fps", "--clusters", "--max-events", "--partition")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(flags=st.dictionaries(st.sampled_from(RUN_FLAGS), NUMBER_TEXT, min_size=1, max_size=3))
+def test_any_run_flags_run_or_are_refused_in_one_line_leaving_no_output(flags, tmp_path_factory):
+    """`socsim run` of a one-layer topology with hostile flag values: exit 0 with the
+    output folder written, or exit 2, one line, and no output folder."""
+    folder = tmp_path_factory.mktemp("flags")
+    topology = folder / "tiny.csv"
+    topology.write_text(TOPOLOGY_HEADER + "c1, 8, 8, 3, 3, 3, 5, 1,\n")
+    argv = ["run", str(topology), "--soc", "squeezelerator-8x8", "--out", str(folder / "out")]
+    for flag, value in flags.items():
+        argv.append(f"{flag}={value}")  # '=': a value like '-1' is not read as a flag
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err), limited(max_events=20_000):
+        status = main(argv)
+    if status == 0:
+        assert (folder / "out" / "summary.json").exists()
+    else:
+        line = err.getvalue()
+        assert status == 2 and line.startswith("socsim: error: ") and line.count("\n") == 1
+        assert not (folder / "out").exists()
 
 
 # -- YAML read as a person means it ----------------------------------------------------------
