@@ -14,7 +14,7 @@ of yours. Each class's docstring states the protocol a replacement keeps: its co
 the methods the others call, and the rows it logs; `socsim.testing` checks a run of it.
 A run ends when its last frame finishes: a process that schedules events forever (a
 periodic tick) is left behind then. A run with frames in flight that logs nothing for
-`Soc.watch_window` cycles (a generous bound from the plan) while such a process keeps
+1000 x `Soc.tile_bound` cycles (a generous bound from the plan) while such a process keeps
 the clock alive raises `SimulationError` naming the process's unit, as does an exception
 a replacement raises. Work out periodic activity from the clock when it matters, as
 examples/custom_component.py does: a tick costs an event each time.

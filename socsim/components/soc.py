@@ -32,7 +32,7 @@ class RunLog:
     stopped: bool
 
 
-WATCH_FACTOR = 1000  # see `Soc.watch_window`: generous, a stuck run is found in seconds
+WATCH_FACTOR = 1000  # tile bounds without a log row before a run counts as stalled
 
 
 def _clock_keepers(env: simpy.Environment) -> list[str]:
@@ -106,16 +106,16 @@ class Soc:
         else:  # every cluster runs whole frames, all alike
             self.host.by_frames(arrivals, program.layers_of(0))
         try:
-            self._run_watched(self.watch_window())
+            self._run_watched(self.tile_bound())
             self._check_finished()
         except SimulationError as error:
             error.waits = self.waits()
             raise
 
-    def watch_window(self) -> int:
-        """Simulated cycles within which a run with frames in flight must log something:
-        `WATCH_FACTOR` times the longest tile done alone at the slowest bandwidth, with every
-        fixed cost, times the clusters that may contend for the same path."""
+    def tile_bound(self) -> int:
+        """Cycles the longest tile takes alone at the slowest bandwidth, with every fixed
+        cost, times the clusters that may contend for the same path: a generous bound on
+        how long anything in flight takes to land."""
         c = self.config
         slowest = min(c.dram.bytes_per_cycle, c.interconnect.bytes_per_cycle)
         tile = max(
@@ -125,15 +125,15 @@ class Soc:
         )
         fixed = c.dram.latency_cycles + c.dma.setup_cycles + c.controller.layer_setup_cycles
         fixed += 4 * c.controller.command_cycles
-        return WATCH_FACTOR * c.clusters * (tile + fixed)
+        return c.clusters * (tile + fixed)
 
-    def _run_watched(self, window: int) -> None:
-        """Runs until the last frame finishes and then up to `window` cycles more (a user
-        process that ticks forever is left behind), or until the queue empties. Raises
-        `SimulationError` naming the units whose processes keep the clock alive if `window`
-        cycles pass with frames arrived and nothing logged, and for an exception a user's
-        component raises."""
-        env, host = self.env, self.host
+    def _run_watched(self, bound: int) -> None:
+        """Runs until the last frame finishes and then up to `bound` cycles more (what is in
+        flight lands; a user process that ticks forever is left behind), or until the queue
+        empties. Raises `SimulationError` naming the units whose processes keep the clock
+        alive if `WATCH_FACTOR` x `bound` cycles pass with frames arrived and nothing
+        logged, and for an exception a user's component raises."""
+        env, host, window = self.env, self.host, WATCH_FACTOR * bound
         step, peek, infinity = env.step, env.peek, float("inf")
         mark, since = (len(self.log), host.pending), env.now
         try:
@@ -151,12 +151,9 @@ class Soc:
                         )
                     mark, since = (len(self.log), host.pending), env.now
                 step()
-            # What a component still has in flight (a write it let run on) finishes too.
-            end = env.now + window
+            end = env.now + bound
             while peek() <= end:
                 step()
-        except SimulationError:
-            raise
         except Exception as error:
             wrapped = _from_user_code(error, env.now)
             if wrapped is None:
