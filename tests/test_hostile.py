@@ -31,6 +31,7 @@ from socsim.cli import main
 from socsim.components.config import DramConfig, PeArrayConfig
 from socsim.components.dram import Dram
 from socsim.components.presets import load_soc
+from socsim.components.soc import Soc
 from socsim.errors import SimulationError, SocsimError
 from socsim.limits import EVENTS_PER_TILE, limited
 from socsim.workloads import Layer, NetworkBuilder
@@ -428,6 +429,19 @@ def test_a_periodic_user_process_ends_with_the_last_frame_and_changes_nothing() 
     ticking = simulate(_tiny(), _with_dram(TickingDram), frames=2)
     assert ticking.summary["cycles"] == plain.summary["cycles"]
     assert ticking.frames.equals(plain.frames)
+
+
+@pytest.mark.timeout(120)
+def test_frames_arriving_far_apart_are_not_a_stall() -> None:
+    """At 100 fps on a 500 MHz clock frames arrive 5,000,000 cycles apart, far more than
+    the watch window of the tiny conv (1000 tile bounds); an idle gap whose next event is
+    the next frame's arrival is waiting for a frame, not a stall."""
+    soc = get_preset("squeezelerator-8x8")
+    result = simulate(_tiny(), soc, frames=3, arrival=100.0)
+    window = 1000 * Soc(soc, result.program).tile_bound()
+    assert window < 5_000_000
+    assert result.frames["arrival"].tolist() == [0, 5_000_000, 10_000_000]
+    assert result.frames["finish"].notna().all()
 
 
 @pytest.mark.timeout(120)

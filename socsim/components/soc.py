@@ -142,8 +142,9 @@ class Soc:
             # move the clock of a run that stopped).
             while host.pending and (at := peek()) != infinity:
                 if at - since > window:
-                    waiting = any(arrival > at for arrival, _, _ in host.frames)
-                    if (len(self.log), host.pending) == mark and not waiting:
+                    # a frame that arrives in the window (or later) is news, not a stall
+                    fresh = any(arrival >= since for arrival, _, _ in host.frames)
+                    if (len(self.log), host.pending) == mark and not fresh:
                         raise SimulationError(
                             f"simulation made no progress for {window:,} cycles while "
                             f"{', '.join(_clock_keepers(env)) or 'a process'} kept the clock "
