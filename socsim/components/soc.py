@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 import simpy
+from simpy.core import EmptySchedule
 
 from socsim.components.cluster import Cluster
 from socsim.components.config import Partition, SocConfig
@@ -32,6 +33,7 @@ class RunLog:
     stopped: bool
 
 
+STEPS = 64  # events between two checks of the watch
 WATCH_FACTOR = 1000  # tile bounds without a log row before a run counts as stalled
 
 
@@ -134,14 +136,16 @@ class Soc:
         alive if `WATCH_FACTOR` x `bound` cycles pass with frames arrived and nothing
         logged, and for an exception a user's component raises."""
         env, host, window = self.env, self.host, WATCH_FACTOR * bound
-        step, peek, infinity = env.step, env.peek, float("inf")
+        step, peek = env.step, env.peek
         mark, since = (len(self.log), host.pending), env.now
         try:
-            # Stepped here rather than by env.run, which also steps in Python, so that the
-            # watch costs a comparison per event and no event of its own (a timeout would
-            # move the clock of a run that stopped).
-            while host.pending and (at := peek()) != infinity:
-                if at - since > window:
+            # Stepped here in batches (env.run steps in Python too), so that the watch costs
+            # a check per batch and no event of its own: a timeout would move the clock of
+            # a run that stopped.
+            while host.pending:
+                for _ in range(STEPS):
+                    step()
+                if env.now - since > window:
                     # a frame that arrives in the window (or later) is news, not a stall
                     fresh = any(arrival >= since for arrival, _, _ in host.frames)
                     if (len(self.log), host.pending) == mark and not fresh:
@@ -151,10 +155,11 @@ class Soc:
                             "alive: " + self._unfinished()
                         )
                     mark, since = (len(self.log), host.pending), env.now
-                step()
             end = env.now + bound
             while peek() <= end:
                 step()
+        except EmptySchedule:
+            pass  # nothing left to happen; `_check_finished` says whether frames are stuck
         except Exception as error:
             wrapped = _from_user_code(error, env.now)
             if wrapped is None:
