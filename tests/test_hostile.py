@@ -98,7 +98,7 @@ def case(command: str, fragment: str) -> Case:
 CASES = [
     # numbers on the command line
     case("run AlexNet --frames 100000000000000000000000", "events"),
-    case("run AlexNet --frames 1000000000", "frames=1,000,000,000 of 3,820 tiles"),
+    case("run AlexNet --frames 1000000000", "frames=1,000,000,000 of 3,804 tiles each make"),
     case("run AlexNet --fps 1e-300", "arrival.fps=1e-300, expected a frame rate"),
     case("run AlexNet --fps inf", "arrival.fps=inf, expected a positive frame rate"),
     case("run AlexNet --fps 1e300", "arrival.fps=1e+300, expected a frame rate"),
