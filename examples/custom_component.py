@@ -37,7 +37,7 @@ class RefreshDram(Dram):
     waits for the chunk's end (as controllers postpone refresh), when `contended` makes the
     holder hand the channel over. Each refresh is logged as a `refresh` row on the channel.
     Refreshes are worked out from the clock when a master asks for the channel, not by a
-    process ticking forever, which would keep the run from ending; those after a channel's
+    process ticking forever, which would cost an event a tick; those after a channel's
     last use are not logged.
     """
 

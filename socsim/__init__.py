@@ -27,6 +27,7 @@ _LAZY = {
     "get_preset": "socsim.components.presets",
     "load_soc": "socsim.components.presets",
     "simulate": "socsim.simulation",
+    "limited": "socsim.limits",
 }
 
 __all__ = [

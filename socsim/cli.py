@@ -23,6 +23,7 @@ import yaml
 from tqdm import tqdm
 
 from socsim import __version__
+from socsim.checks import checked_number
 from socsim.components.config import Partition, with_overrides
 from socsim.components.presets import (
     DEFAULT_PRESET,
@@ -36,9 +37,11 @@ from socsim.errors import ConfigError, SocsimError
 from socsim.explore import Executor, ResultStore, codesign, load_spec, make_executor, sweep
 from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
 from socsim.explore.codesign import codesign_report
+from socsim.explore.executors import MAX_WORKERS
 from socsim.explore.spec import FIRST_BLOCKS
 from socsim.explore.store import PARTS
 from socsim.explore.sweep import sweep_report
+from socsim.limits import MAX_EVENTS, MAX_POINTS, limited, memory_text
 from socsim.outputs import OutputDir, write_file
 from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
 from socsim.report.paper import PRESETS as PAPER_PRESETS
@@ -235,6 +238,9 @@ def presets(args: argparse.Namespace) -> int:
         help="also write events.parquet, layers.csv and summary.json to DIR, all or nothing; "
         "DIR must be new, empty or an earlier 'socsim run' output"),
     arg("--force", action="store_true", help=FORCE_HELP),
+    arg("--max-events", type=int, metavar="N",
+        help=f"refuse a run estimated past N events (default {MAX_EVENTS:,}, about "
+        f"{memory_text(MAX_EVENTS)}; or set SOCSIM_MAX_EVENTS)"),
 )  # fmt: skip
 def run(args: argparse.Namespace) -> int:
     """Simulate MODEL_OR_FILE on an SoC and print the summary.
@@ -249,7 +255,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in overrides.items() if v is not None}
     soc = with_overrides(soc, {**overrides, **settings(args.settings)})
     network = load_network(args.network, skip_unsupported=args.skip_unsupported)
-    result = simulate(network, soc, frames=args.frames, arrival=args.fps)
+    with limited(max_events=args.max_events):
+        result = simulate(network, soc, frames=args.frames, arrival=args.fps)
     if output:
         _write_run(output, result)
     if args.format == "json":
@@ -285,6 +292,11 @@ def _write_run(output: OutputDir, result: Any) -> None:
         (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
 
 
+MAX_POINTS_ARGUMENT = arg(
+    "--max-points", type=int, metavar="N",
+    help=f"refuse more than N design points, counted before any is built (default "
+    f"{MAX_POINTS:,}; or set SOCSIM_MAX_POINTS)",
+)  # fmt: skip
 _EXECUTOR_ARGUMENTS = (
     arg("--workers", type=int, metavar="N",
         help="run on N local processes (default: one per CPU; 1 runs in this process)"),
@@ -318,6 +330,7 @@ def _executor(args: argparse.Namespace) -> Executor:
     *_EXECUTOR_ARGUMENTS,
     arg("--retry-errors", action="store_true",
         help="also rerun the points DIR records as failed"),
+    MAX_POINTS_ARGUMENT,
 )  # fmt: skip
 def sweep_command(args: argparse.Namespace) -> int:
     """Run every design point of SPEC (one network on the base SoC with one combination of
@@ -330,7 +343,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     end, prints the Pareto front in time, energy and parameters and writes it to
     DIR/pareto.csv and DIR/pareto.png.
     """
-    spec = load_spec(args.spec)
+    with limited(max_points=args.max_points):
+        spec = load_spec(args.spec)
     with _executor(args) as executor:
         result = sweep(
             spec, args.out, executor=executor, retry_errors=args.retry_errors, progress=None,
@@ -376,6 +390,7 @@ def _count(text: str) -> float:
         "new, empty or an earlier codesign's dataset"),
     arg("--force", action="store_true", help=FORCE_HELP),
     *_EXECUTOR_ARGUMENTS,
+    MAX_POINTS_ARGUMENT,
 )  # fmt: skip
 def codesign_command(args: argparse.Namespace) -> int:
     """Simulate every SqueezeNext with --blocks blocks dealt to its four stages on one SoC,
@@ -385,14 +400,13 @@ def codesign_command(args: argparse.Namespace) -> int:
     per frame in the energy table's unit; parameters and MACs count the bias, as the
     paper does.
     """
-    if args.top < 1:
-        raise ConfigError(f"--top={args.top}, expected a positive integer")
+    checked_number("--top", args.top, quantity="integer", low=1, integer=True)
     soc = load_soc(args.soc)
     store = None
     if args.out:
         OutputDir(args.out, "codesign", force=args.force).claim([PARTS])
         store = ResultStore(args.out)
-    with _executor(args) as executor:
+    with _executor(args) as executor, limited(max_points=args.max_points):
         result = codesign(
             soc, blocks=args.blocks, objective=args.objective, max_params=args.max_params,
             conv1_ks=args.conv1_k, widths=args.width, first_blocks=args.first_block,
@@ -428,8 +442,9 @@ def paper(args: argparse.Namespace) -> int:
     paper's headline comparison (1.0-SqNxt-23v5 against 1.0-SqNxt-23 on 16x16), and the
     execution schedule each preset ran (`--set schedule.fusion=none` runs layer by layer).
     """
-    if args.workers < 1:
-        raise ConfigError(f"--workers={args.workers}, expected a positive integer")
+    checked_number(
+        "--workers", args.workers, quantity="integer", low=1, high=MAX_WORKERS, integer=True
+    )
     overrides = settings(args.settings)
     for preset in PAPER_PRESETS.values():  # bad keys fail before any simulation starts
         with_overrides(get_preset(preset), overrides)

@@ -14,13 +14,14 @@ from typing import Any
 
 import pandas as pd
 
+from socsim.checks import checked_number
 from socsim.components.config import SocConfig
-from socsim.components.plan import Program, plan
+from socsim.components.plan import Program, check_work, plan
 from socsim.components.presets import load_soc
 from socsim.components.soc import RunLog, Soc
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
-from socsim.errors import ConfigError, SimulationError
+from socsim.errors import SimulationError
 from socsim.summarize import frame_summary, layer_summary, price, run_summary, span
 from socsim.workloads import Network
 from socsim.workloads.load import load_network
@@ -76,14 +77,18 @@ def simulate(
 
     `network` is a zoo name, a `Network` or a topology file; `soc` a preset name, a
     `SocConfig` or a YAML file. `arrival` is None (all frames at once), a frame rate in
-    frames per second (periodic), or an `Arrival`; `seed` drives Poisson arrivals. Raises
+    frames per second (periodic), or an `Arrival`; `seed` drives Poisson arrivals. A bad
+    argument raises `ConfigError` (or `WorkloadError` for the network), and so does a run
+    whose plan needs more than `socsim.limits.max_events()` events. Raises
     `SimulationError` if the run cannot finish; the error's `result` then holds what ran
     until it stopped and its `waits` what each blocked stage waits for.
     """
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
-        raise ConfigError(f"frames={frames!r}, expected a positive integer")
+    frames = checked_number("frames", frames, quantity="integer", low=1, integer=True)
+    seed = checked_number("seed", seed, quantity="integer", low=0, high=2**64 - 1, integer=True)
     net, config, stream = load_network(network), load_soc(soc), Arrival.of(arrival)
+    stream.check_clock(config.clock_hz)
     program = plan(net, config)
+    check_work(program, frames)
     machine = elaborate(config, program)
     try:
         log = run(machine, frames, stream, seed)

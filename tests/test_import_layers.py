@@ -1,7 +1,8 @@
 """Imports go one way, down socsim's layers (see the package docstrings and DESIGN.md).
 
 `ALLOWED` is the layer table: the packages each package may import. `energy`, `errors`,
-`enums` and the root `socsim` (for `__version__`) are leaves every layer may use; the
+`enums`, the checks of user input (`checks`, `yaml_input`, `limits`) and the root `socsim`
+(for `__version__`) are leaves every layer may use; the
 summarize step sits below `simulation`, which sits below the reports that read its
 `Result`. Checked two ways: the static graph (`bench/import_graph.py`, every import
 statement, typing-only and function-level ones included) must hold no arrow outside the
@@ -19,9 +20,12 @@ from pathlib import Path
 
 import pytest
 
-LEAVES = {"errors", "enums", "energy", "socsim"}
+LEAVES = {"errors", "enums", "energy", "socsim", "checks", "yaml_input", "limits"}
 ALLOWED = {
     "errors": set(),
+    "checks": {"errors"},
+    "yaml_input": {"errors"},
+    "limits": {"errors", "checks"},
     "enums": set(),
     "socsim": {"errors"},
     "energy": {"errors"},

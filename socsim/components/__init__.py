@@ -12,7 +12,10 @@ Every block is replaceable without editing socsim: the builder (`soc.py`) makes 
 the class its config section names in `component`, so a config subclass can name a class
 of yours. Each class's docstring states the protocol a replacement keeps: its constructor,
 the methods the others call, and the rows it logs; `socsim.testing` checks a run of it.
-No component may schedule events forever (a periodic process): a run ends when no events
-remain, and work still pending then is how a stuck run is detected. Work out periodic
-activity from the clock when it matters instead, as examples/custom_component.py does.
+A run ends when its last frame finishes: a process that schedules events forever (a
+periodic tick) is left behind then. A run with frames in flight that logs nothing for
+1000 x `Soc.tile_bound` cycles (a generous bound from the plan) while such a process keeps
+the clock alive raises `SimulationError` naming the process's unit, as does an exception
+a replacement raises. Work out periodic activity from the clock when it matters, as
+examples/custom_component.py does: a tick costs an event each time.
 """

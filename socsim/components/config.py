@@ -32,6 +32,7 @@ from dataclasses import MISSING, Field, dataclass, fields, is_dataclass, replace
 from fractions import Fraction
 from typing import Any, ClassVar, Union, get_args, get_origin, get_type_hints
 
+from socsim.checks import bound_text, shown
 from socsim.components.params import (
     BYTES,
     BYTES_PER_CYCLE,
@@ -52,6 +53,7 @@ from socsim.energy import LEVELS, EnergyTable, get_table
 from socsim.enums import StrEnum
 from socsim.errors import ConfigError
 
+CEILING = 2**40  # the largest value of any numeric field
 PES, WORDS, CHANNELS = count("PEs"), count("words"), count("channels")
 DESCRIPTORS, TILES, CLUSTERS = count("descriptors"), count("tiles"), count("clusters")
 BYTES_PER_WORD, WORDS_PER_CYCLE = count("bytes per word"), count("words per cycle")
@@ -372,8 +374,12 @@ class SocConfig:
 
 
 # Allowed ranges, inclusive (None: unbounded); numeric fields not listed must be >= 1.
+# The upper bounds are generous physical ones: past them a value is surely a slip (a
+# 100000 x 100000 array, 20 GB of buffer) that would only exhaust memory.
 _RANGES: dict[str, tuple[float | None, float | None]] = {
     **ARRAY_RANGES,
+    "clusters": (1, 1024),
+    "size_bytes": (1, 2**32),
     "latency_cycles": (0, None),
     "setup_cycles": (0, None),
     "layer_setup_cycles": (0, None),
@@ -399,13 +405,15 @@ def _checked(where: str, spec: Field, value: Any, kind: Any, root: SocConfig) ->
             return kind(value)
         except ValueError:
             allowed = ", ".join(v.value for v in kind)
-            raise ConfigError(f"{where}={value!r}, expected one of {allowed}") from None
+            raise ConfigError(f"{where}={shown(value)}, expected one of {allowed}") from None
     if kind in (bool, str):
         if not isinstance(value, kind):
             raise ConfigError(
-                f"{where}={value!r}, expected {'true or false' if kind is bool else 'a string'}"
+                f"{where}={shown(value)}, expected {'true or false' if kind is bool else 'a string'}"
             )
         return value
+    if isinstance(kind, type) and is_dataclass(kind) and not isinstance(value, kind):
+        raise ConfigError(f"{where}={shown(value)}, expected a {kind.__name__} section")
     if kind not in (int, float):
         return value
     unit = unit_of(spec) or NUMBER
@@ -414,24 +422,20 @@ def _checked(where: str, spec: Field, value: Any, kind: Any, root: SocConfig) ->
         expected = unit.expected(None if spec.default is MISSING else spec.default)
         if unit is NUMBER:
             expected = "an integer" if kind is int else "a number"
-        raise ConfigError(f"{where}={value!r}, expected {expected}")
+        raise ConfigError(f"{where}={shown(value)}, expected {expected}")
     if kind is int and number.denominator != 1:
         converted = ""
         if isinstance(value, str) and unit.needs_clock(value):
             converted = f" (it is {float(number):g} at clock_hz={plain(root.clock_hz)})"
         whole = "an integer" if unit is NUMBER else f"a whole {unit.quantity}"
-        raise ConfigError(f"{where}={value!r}, expected {whole}{converted}")
+        raise ConfigError(f"{where}={shown(value)}, expected {whole}{converted}")
     low, high = _RANGES.get(spec.name, (1, None))
     if (low is not None and number < low) or (high is not None and number > high):
-        if high is not None:
-            bound = f"a {unit.quantity} in [{low}, {high}]"
-        elif low == 0:
-            bound = f"a non-negative {unit.quantity}"
-        elif low == 1 and kind is int:
-            bound = f"a positive {unit.quantity}"
-        else:
-            bound = f"a {unit.quantity} >= {low}"
-        raise ConfigError(f"{where}={value!r}, expected {bound}")
+        bound = bound_text(unit.quantity, low, high, kind is int)
+        raise ConfigError(f"{where}={shown(value)}, expected {bound}")
+    if number > CEILING:  # no quantity socsim models comes near it; it would only overflow
+        bound = bound_text(unit.quantity, None, CEILING, kind is int)
+        raise ConfigError(f"{where}={shown(value)}, expected {bound}")
     return kind(number)
 
 
@@ -451,11 +455,11 @@ def _validate_section(obj: Any, path: str, root: SocConfig) -> None:
     """Checks every field of a config dataclass, recursing into nested sections."""
     hints = get_type_hints(type(obj))
     for f in fields(obj):
-        value = getattr(obj, f.name)
-        if is_dataclass(value):
+        value, kind = getattr(obj, f.name), hints[f.name]
+        if is_dataclass(value) and (not isinstance(kind, type) or isinstance(value, kind)):
             _validate_section(value, f"{path}{f.name}.", root)
         else:
-            object.__setattr__(obj, f.name, _checked(path + f.name, f, value, hints[f.name], root))
+            object.__setattr__(obj, f.name, _checked(path + f.name, f, value, kind, root))
 
 
 def validate(soc: SocConfig) -> None:
@@ -494,13 +498,15 @@ def with_overrides(soc: SocConfig, overrides: dict[str, Any]) -> SocConfig:
     sections: dict[str, dict[str, Any]] = {}
     top: dict[str, Any] = {}
     for path, value in overrides.items():
+        if not isinstance(path, str):
+            raise ConfigError(f"key {shown(path)}, expected a key name (text)")
         head, _, rest = path.partition(".")
         _require_key(soc, head, "")
         section = getattr(soc, head)
         if is_dataclass(section):
             if not rest or "." in rest:
                 allowed = ", ".join(f.name for f in fields(section))
-                raise ConfigError(f"{path}={value!r}, expected a key of {head}: {allowed}")
+                raise ConfigError(f"{path}={shown(value)}, expected a key of {head}: {allowed}")
             _require_key(section, rest, head + ".")
             sections.setdefault(head, {})[rest] = value
         elif rest:

@@ -29,8 +29,8 @@ class Dram:
       (requests are pipelined).
 
     A replacement may log rows of its own on a channel's scope (a refresh, say) while no
-    master holds the channel, and must not schedule events forever (see
-    `socsim.components`).
+    master holds the channel; a process of its own that ticks forever is left behind when
+    the last frame finishes (see `socsim.components`).
     """
 
     def __init__(

@@ -51,6 +51,9 @@ class EventLog:
     ) -> None:
         self.rows.append((start, end, unit, action, frame, layer, tile, nbytes, macs, *counts))
 
+    def __len__(self) -> int:
+        return len(self.rows)
+
     def frame(self) -> pd.DataFrame:
         """The whole log as a DataFrame, rows in the order they were logged."""
         if not self.rows:

@@ -14,7 +14,8 @@ class Host:
     """Runs a stream of frames on the clusters under one partition strategy.
 
     Every strategy fills `self.frames[f] = [arrival, start, finish]` (cycles) as frames
-    progress; a frame whose finish stays -1 never completed.
+    progress; a frame whose finish stays -1 never completed. `done` succeeds when the last
+    frame finishes.
     """
 
     def __init__(self, env: simpy.Environment, scope: str, clusters: Sequence[Cluster]) -> None:
@@ -22,9 +23,19 @@ class Host:
         self.scope = scope
         self.clusters = list(clusters)
         self.frames: list[list[int]] = []
+        self.pending = 0
+        self.done = env.event()
 
     def _records(self, arrivals: Sequence[int]) -> None:
         self.frames = [[t, -1, -1] for t in arrivals]
+        self.pending = len(arrivals)
+        self.done = self.env.event()  # succeeds when the last frame finishes
+
+    def _finish(self, frame: int) -> None:
+        self.frames[frame][2] = self.env.now
+        self.pending -= 1
+        if not self.pending:
+            self.done.succeed()
 
     def by_frames(self, arrivals: Sequence[int], layers: Layers) -> None:
         """Each frame runs whole on the first cluster free after it arrives (FIFO)."""
@@ -42,7 +53,7 @@ class Host:
         cluster = yield free.get()
         self.frames[frame][1] = self.env.now
         yield from cluster.run(frame, layers)
-        self.frames[frame][2] = self.env.now
+        self._finish(frame)
         yield free.put(cluster)
 
     def by_pipeline(self, arrivals: Sequence[int], segments: Sequence[Layers]) -> None:
@@ -76,7 +87,7 @@ class Host:
                 self.frames[frame][1] = self.env.now
             yield from cluster.run(frame, segment)
             if outbox is None:
-                self.frames[frame][2] = self.env.now
+                self._finish(frame)
             else:
                 yield outbox.put(frame)
 
@@ -106,4 +117,4 @@ class Host:
                     if part is not None
                 ]
                 yield env.all_of(runs)
-            self.frames[frame][2] = env.now
+            self._finish(frame)

@@ -44,6 +44,9 @@ class Unit:
         if match is None:
             return None
         number, suffix = match.groups()
+        mantissa, _, exponent = number.lower().partition("e")
+        if len(mantissa) > 40 or len(exponent.lstrip("+-")) > 3:
+            return None  # beyond any quantity; Fraction would build "1e999999999" whole
         if not suffix:
             return Fraction(number)
         if suffix not in self.suffixes:

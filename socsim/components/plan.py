@@ -13,6 +13,8 @@ from socsim.components.config import DataflowChoice, Partition, SocConfig
 from socsim.components.schedule import ALONE, Step, candidate_steps, scheduled, settle
 from socsim.dataflow import ArrayConfig, Dataflow, LayerMapping, choose_dataflow, map_layer
 from socsim.energy import EnergyTable
+from socsim.errors import ConfigError
+from socsim.limits import EVENTS_PER_TILE, max_events, memory_text
 from socsim.workloads import Layer, Network
 
 
@@ -121,6 +123,22 @@ def plan(network: Network, soc: SocConfig) -> Program:
             scheduled(whole, steps, remap), partition, segments=tuple(segments), steps=steps
         )
     return Program(scheduled(whole, steps, remap), steps=steps)
+
+
+def check_work(program: Program, frames: int) -> None:
+    """Refuses, before time starts, a run of `frames` frames estimated past
+    `socsim.limits.max_events()` events, saying what to change."""
+    per_frame = sum(m.tile_count for m in program.work)
+    events, limit = frames * per_frame * EVENTS_PER_TILE, max_events()
+    if events > limit:
+        biggest = max(program.work, key=lambda m: m.tile_count)
+        raise ConfigError(
+            f"frames={frames:,} of {per_frame:,} tiles each make {events:,} events "
+            f"({memory_text(events)}), expected at most {limit:,} (layer "
+            f"{biggest.layer.name!r} has {biggest.tile_count:,} tiles): run fewer frames, "
+            "raise global_buffer.size_bytes, or raise the limit (--max-events, "
+            "SOCSIM_MAX_EVENTS)"
+        )
 
 
 def balanced_segments(costs: list[int], parts: int) -> list[range]:

@@ -19,6 +19,7 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from socsim.checks import shown
 from socsim.components.config import (
     DataflowChoice,
     DramConfig,
@@ -35,6 +36,7 @@ from socsim.components.scalesim_cfg import load_scalesim_cfg
 from socsim.dataflow import SparsityMode
 from socsim.enums import StrEnum
 from socsim.errors import ConfigError
+from socsim.yaml_input import read_yaml
 
 
 def squeezelerator_16x16() -> SocConfig:
@@ -94,6 +96,8 @@ DEFAULT_PRESET = "squeezelerator-16x16"
 
 def get_preset(name: str) -> SocConfig:
     """The preset of that name; an unknown name raises `ConfigError` with the closest ones."""
+    if not isinstance(name, str):
+        raise ConfigError(f"preset={shown(name)}, expected a preset name (see 'socsim presets')")
     try:
         return PRESETS[name.lower()]()
     except KeyError:
@@ -108,6 +112,10 @@ def load_soc(spec: str | os.PathLike | SocConfig) -> SocConfig:
     config (`.cfg`, see `socsim.components.scalesim_cfg`)."""
     if isinstance(spec, SocConfig):
         return spec
+    if not isinstance(spec, (str, os.PathLike)):
+        raise ConfigError(
+            f"soc={shown(spec)}, expected a SocConfig, a preset name or a .yaml or .cfg file"
+        )
     if str(spec).lower().endswith((".yaml", ".yml")):
         return load_yaml(spec)
     if str(spec).lower().endswith(".cfg"):
@@ -119,23 +127,17 @@ def load_yaml(path: str | os.PathLike) -> SocConfig:
     """Reads a YAML SoC file: `base` names a preset (default squeezelerator-16x16) and every
     other key overrides its fields, sections nested as in `SocConfig`."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: no such SoC file") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        problem = getattr(error, "problem", None) or "invalid YAML"
-        raise ConfigError(f"{path}{where}: {problem}") from None
+    data, _ = read_yaml(path, "a SoC file")
     if data is None:
-        data = {}
+        raise ConfigError(
+            f"{path}: empty, expected a mapping of keys (at least 'base: {DEFAULT_PRESET}')"
+        )
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: top level is {type(data).__name__}, expected a mapping of keys")
     data = dict(data)
     base = data.pop("base", DEFAULT_PRESET)
     if not isinstance(base, str):
-        raise ConfigError(f"{path}: base={base!r}, expected a preset name")
+        raise ConfigError(f"{path}: base={shown(base)}, expected a preset name")
     data.setdefault("name", path.stem)
     try:
         return with_overrides(get_preset(base), dict(_flatten(data)))

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 import simpy
+from simpy.core import EmptySchedule
 
 from socsim.components.cluster import Cluster
 from socsim.components.config import Partition, SocConfig
@@ -16,7 +18,7 @@ from socsim.components.host import Host
 from socsim.components.interconnect import Interconnect
 from socsim.components.plan import Program
 from socsim.components.units import Unit, unit_table
-from socsim.errors import ConfigError, SimulationError
+from socsim.errors import ConfigError, SimulationError, SocsimError
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,37 @@ class RunLog:
     frames: tuple[tuple[int, int, int], ...]
     end: int
     stopped: bool
+
+
+STEPS = 64  # events between two checks of the watch
+WATCH_FACTOR = 1000  # tile bounds without a log row before a run counts as stalled
+
+
+def _clock_keepers(env: simpy.Environment) -> list[str]:
+    """The scopes of the units whose processes hold events in the queue: the process's
+    generator runs a method of the unit (SimPy keeps both in private attributes)."""
+    scopes = set()
+    for *_, event in env._queue:
+        for callback in event.callbacks or ():
+            process = getattr(callback, "__self__", None)
+            frame = getattr(getattr(process, "_generator", None), "gi_frame", None)
+            unit = frame.f_locals.get("self") if frame else None
+            if hasattr(unit, "scope") and not isinstance(unit, Host):
+                scopes.add(f"{unit.scope} ({process.name})")
+    return sorted(scopes)
+
+
+def _from_user_code(error: Exception, now: int) -> SimulationError | None:
+    """A `SimulationError` for an exception raised in a user's component (a unit whose
+    class is not socsim's), naming the unit; None for socsim's own errors and bugs."""
+    if isinstance(error, SocsimError):
+        return None
+    raised = error.__cause__ or error  # SimPy raises a copy of a process's exception
+    units = [frame.f_locals.get("self") for frame, _ in traceback.walk_tb(raised.__traceback__)]
+    unit = next((u for u in reversed(units) if hasattr(u, "scope")), None)
+    if unit is None or type(unit).__module__.startswith("socsim."):
+        return None
+    return SimulationError(f"{unit.scope} raised {type(error).__name__} at cycle {now}: {error}")
 
 
 class Soc:
@@ -75,11 +108,63 @@ class Soc:
         else:  # every cluster runs whole frames, all alike
             self.host.by_frames(arrivals, program.layers_of(0))
         try:
-            self.env.run()
+            self._run_watched(self.tile_bound())
             self._check_finished()
         except SimulationError as error:
             error.waits = self.waits()
             raise
+
+    def tile_bound(self) -> int:
+        """Cycles the longest tile takes alone at the slowest bandwidth, with every fixed
+        cost, times the clusters that may contend for the same path: a generous bound on
+        how long anything in flight takes to land."""
+        c = self.config
+        slowest = min(c.dram.bytes_per_cycle, c.interconnect.bytes_per_cycle)
+        tile = max(
+            (t.compute_cycles + -(-(t.in_bytes + t.out_bytes) // slowest))
+            for m in self.program.work
+            for t in m.tiles
+        )
+        fixed = c.dram.latency_cycles + c.dma.setup_cycles + c.controller.layer_setup_cycles
+        fixed += 4 * c.controller.command_cycles
+        return c.clusters * (tile + fixed)
+
+    def _run_watched(self, bound: int) -> None:
+        """Runs until the last frame finishes and then up to `bound` cycles more (what is in
+        flight lands; a user process that ticks forever is left behind), or until the queue
+        empties. Raises `SimulationError` naming the units whose processes keep the clock
+        alive if `WATCH_FACTOR` x `bound` cycles pass with frames arrived and nothing
+        logged, and for an exception a user's component raises."""
+        env, host, window = self.env, self.host, WATCH_FACTOR * bound
+        step, peek = env.step, env.peek
+        mark, since = (len(self.log), host.pending), env.now
+        try:
+            # Stepped here in batches (env.run steps in Python too), so that the watch costs
+            # a check per batch and no event of its own: a timeout would move the clock of
+            # a run that stopped.
+            while host.pending:
+                for _ in range(STEPS):
+                    step()
+                if env.now - since > window:
+                    # a frame that arrives in the window (or later) is news, not a stall
+                    fresh = any(arrival >= since for arrival, _, _ in host.frames)
+                    if (len(self.log), host.pending) == mark and not fresh:
+                        raise SimulationError(
+                            f"simulation made no progress for {window:,} cycles while "
+                            f"{', '.join(_clock_keepers(env)) or 'a process'} kept the clock "
+                            "alive: " + self._unfinished()
+                        )
+                    mark, since = (len(self.log), host.pending), env.now
+            end = env.now + bound
+            while peek() <= end:
+                step()
+        except EmptySchedule:
+            pass  # nothing left to happen; `_check_finished` says whether frames are stuck
+        except Exception as error:
+            wrapped = _from_user_code(error, env.now)
+            if wrapped is None:
+                raise
+            raise wrapped from error
 
     def record(self, stopped: bool = False) -> RunLog:
         """What the run logged so far, as plain data; `stopped`: it ended early."""
@@ -134,11 +219,14 @@ class Soc:
         }
 
     def _check_finished(self) -> None:
+        if self.host.pending:
+            raise SimulationError(self._unfinished())
+
+    def _unfinished(self) -> str:
+        """Where a run that cannot finish stopped, and what each blocked stage waits for."""
         unfinished = [f for f, (_, _, finish) in enumerate(self.host.frames) if finish < 0]
-        if not unfinished:
-            return
         waits = [f"{stage} stage waits for {what}" for stage, what in self.waits().items()]
-        raise SimulationError(
+        return (
             f"simulation stopped at cycle {self.env.now} with {len(unfinished)} frame(s) "
             f"unfinished (first: {unfinished[0]}): " + ("; ".join(waits) or "no component waits")
         )

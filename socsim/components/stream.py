@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
+from socsim.checks import checked_number, shown
+from socsim.components.config import CEILING
+from socsim.components.params import plain
 from socsim.errors import ConfigError
+
+FPS, SECONDS = "frame rate in frames per second", "time in seconds"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,11 +30,13 @@ class Arrival:
 
     def __post_init__(self) -> None:
         if self.kind not in ("burst", "periodic", "poisson"):
-            raise ConfigError(f"arrival.kind={self.kind!r}, expected burst, periodic or poisson")
-        if self.kind != "burst" and (self.fps is None or not self.fps > 0):
-            raise ConfigError(f"arrival.fps={self.fps!r}, expected a positive frame rate")
-        if self.deadline_s is not None and not self.deadline_s > 0:
-            raise ConfigError(f"arrival.deadline_s={self.deadline_s!r}, expected a positive time")
+            raise ConfigError(
+                f"arrival.kind={shown(self.kind)}, expected burst, periodic or poisson"
+            )
+        if self.kind != "burst" or self.fps is not None:
+            checked_number("arrival.fps", self.fps, quantity=FPS, positive=True)
+        if self.deadline_s is not None:
+            checked_number("arrival.deadline_s", self.deadline_s, quantity=SECONDS, positive=True)
 
     @classmethod
     def of(cls, spec: Arrival | float | None) -> Arrival:
@@ -37,7 +45,27 @@ class Arrival:
             return cls()
         if isinstance(spec, Arrival):
             return spec
+        if isinstance(spec, bool) or not isinstance(spec, numbers.Real):
+            raise ConfigError(
+                f"arrival={shown(spec)}, expected None (all at once), a frame rate in frames "
+                "per second or an Arrival"
+            )
         return cls(kind="periodic", fps=float(spec))
+
+    def check_clock(self, clock_hz: float) -> None:
+        """Refuses a rate or a deadline that is not 1 to `CEILING` cycles at `clock_hz`:
+        faster than a frame a cycle, or so slow that times in cycles overflow."""
+        if self.fps is not None:
+            checked_number(
+                "arrival.fps", self.fps, quantity=f"{FPS} at clock_hz={plain(clock_hz)}",
+                low=clock_hz / CEILING, high=clock_hz,
+            )  # fmt: skip
+        if self.deadline_s is not None:
+            checked_number(
+                "arrival.deadline_s", self.deadline_s,
+                quantity=f"{SECONDS} at clock_hz={plain(clock_hz)}",
+                low=1 / clock_hz, high=CEILING / clock_hz,
+            )  # fmt: skip
 
     def deadline_cycles(self, clock_hz: float) -> int | None:
         seconds = (

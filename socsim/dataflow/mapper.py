@@ -190,10 +190,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from socsim.dataflow.array import Shape, tile_work
-from socsim.dataflow.tiling import CACHED, build_tiles, plan_layer, shape_of
+from socsim.dataflow.tiling import CACHED, build_tiles, plan_layer, shape_of, tile_count
 from socsim.dataflow.types import ArrayConfig, Dataflow, LayerMapping, Tile, TilePlan
 from socsim.energy import EYERISS, EnergyTable
 from socsim.errors import ConfigError, MappingError
+from socsim.limits import EVENTS_PER_TILE, max_events, memory_text
 from socsim.workloads import Layer
 
 _TOTALS = ("cycles", "macs", "counts", "dram_bytes", "tile_count")  # cached properties
@@ -243,6 +244,7 @@ def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> LayerMapping:
             plan = plan_layer(*key)
         except MappingError as e:
             raise MappingError(f"layer {layer.name!r}: {e}") from None
+        _within_budget(layer, array, tile_count(key[0], plan))
         tiles = build_tiles(*key, plan)
         first = LayerMapping(layer, array, dataflow, tiles, plan)
         totals = {name: getattr(first, name) for name in _TOTALS}
@@ -250,6 +252,18 @@ def _map(layer: Layer, array: ArrayConfig, dataflow: Dataflow) -> LayerMapping:
     mapping = LayerMapping(layer, array, dataflow, found.tiles, found.plan)
     mapping.__dict__.update(found.totals)  # sums over the tiles, done once per shape
     return mapping
+
+
+def _within_budget(layer: Layer, array: ArrayConfig, tiles: int) -> None:
+    """Refuses a layer whose tiles alone would make a run past `limits.max_events`, before
+    they are built (a tiny buffer or a huge layer: millions of tiles)."""
+    events, limit = tiles * EVENTS_PER_TILE, max_events()
+    if events > limit:
+        raise MappingError(
+            f"layer {layer.name!r}: {tiles:,} tiles on a {array.glb_bytes:,}-byte buffer "
+            f"({events:,} events, {memory_text(events)}), expected at most {limit:,} events: "
+            "raise global_buffer.size_bytes, or the limit (--max-events, SOCSIM_MAX_EVENTS)"
+        )
 
 
 def clear_cache() -> None:

@@ -400,14 +400,18 @@ def plan_layer(shape: Shape, array: ArrayConfig, dataflow: Dataflow) -> TilePlan
     """The tiling with (nearly) the least DRAM traffic, then the fewest cycles and tiles."""
 
     def rank(plan: TilePlan) -> tuple[int, int]:
-        tiles = (
-            -(-shape.groups // plan.groups) * -(-shape.filters // plan.filters)
-            * -(-shape.h_out // plan.rows) * -(-shape.w_out // plan.cols)
-            * -(-shape.channels // plan.channels)
-        )  # fmt: skip
-        return _total_cycles(shape, array, dataflow, plan), tiles
+        return _total_cycles(shape, array, dataflow, plan), tile_count(shape, plan)
 
     return min((plan for _, plan in _least_traffic(shape, array)), key=rank)
+
+
+def tile_count(shape: Shape, plan: TilePlan) -> int:
+    """How many tiles `plan` cuts the layer into, counted without building them."""
+    return (
+        -(-shape.groups // plan.groups) * -(-shape.filters // plan.filters)
+        * -(-shape.h_out // plan.rows) * -(-shape.w_out // plan.cols)
+        * -(-shape.channels // plan.channels)
+    )  # fmt: skip
 
 
 # -- the tile sequence --------------------------------------------------------------------

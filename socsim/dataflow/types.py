@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, fields
 from functools import cached_property
 
+from socsim.checks import checked_number
 from socsim.enums import StrEnum
 from socsim.errors import ConfigError
 from socsim.workloads import Layer
@@ -55,6 +56,8 @@ class SparsityMode(StrEnum):
 # field not listed is a positive integer. The one table: the SoC's config checks the
 # fields it passes to the mapper against it too (`socsim.components.config`).
 ARRAY_RANGES: dict[str, tuple[float, float | None]] = {
+    "rows": (1, 4096),  # past these, surely a slip: a 100000 x 100000 array
+    "cols": (1, 4096),
     "weight_sparsity": (0.0, 0.99),
     "tile_fraction": (0.01, 1.0),
 }
@@ -98,12 +101,14 @@ class ArrayConfig:
     timing: ArrayTiming = ArrayTiming.BROADCAST
 
     def __post_init__(self) -> None:
-        for name in (*_POSITIVE, *ARRAY_RANGES):
-            value = getattr(self, name)
+        for name in dict.fromkeys((*_POSITIVE, *ARRAY_RANGES)):
             low, high = ARRAY_RANGES.get(name, (1, None))
-            if value < low or (high is not None and value > high):
-                expected = "a positive integer" if high is None else f"a number in [{low}, {high}]"
-                raise ConfigError(f"pe_array.{name}={value!r}, expected {expected}")
+            integer = name in _POSITIVE
+            quantity = "integer" if integer else "number"
+            checked_number(
+                f"pe_array.{name}", getattr(self, name), quantity=quantity, low=low, high=high,
+                integer=integer,
+            )  # fmt: skip
         object.__setattr__(self, "sparsity_mode", SparsityMode(self.sparsity_mode))
         try:
             object.__setattr__(self, "timing", ArrayTiming(self.timing))

@@ -10,12 +10,14 @@ or their product, beside the paper's own variants on the same hardware.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
+from socsim.checks import checked_number
 from socsim.components.config import SocConfig
 from socsim.errors import ConfigError
 from socsim.explore.executors import Executor
@@ -29,10 +31,12 @@ from socsim.explore.spec import (
 )
 from socsim.explore.store import ResultStore
 from socsim.explore.sweep import run_points
+from socsim.limits import max_points
 from socsim.workloads import Network, get_network, model_names
 from socsim.workloads.squeezenext import STAGE_CHANNELS
 
 STAGES = 4
+MAX_WIDTH = 16  # width multiplier: 16x SqueezeNext's channels is far past any design
 OBJECTIVES = ("time", "energy", "edp")  # edp: energy-delay product, cycles x energy
 DESCRIBED = ["depth", "conv1_k", "width", "first_block"]  # what `_describe` says of a network
 COLUMNS = [
@@ -74,17 +78,21 @@ def search_space(
 ) -> list[SqueezeNextNetwork]:
     """The candidate networks: every depth distribution of `blocks` blocks, crossed with
     the conv1 kernels, widths and first-block styles."""
-    if isinstance(blocks, bool) or not isinstance(blocks, int) or blocks < STAGES:
-        raise ConfigError(f"blocks={blocks!r}, expected an integer >= {STAGES} (one per stage)")
+    checked_number("blocks", blocks, quantity="integer", low=STAGES, integer=True)
     for k in conv1_ks:
-        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-            raise ConfigError(f"conv1_k={k!r}, expected a positive integer")
+        checked_number("conv1_k", k, quantity="integer", low=1, integer=True)
     for width in widths:
-        if isinstance(width, bool) or not isinstance(width, (int, float)) or width <= 0:
-            raise ConfigError(f"width={width!r}, expected a positive number")
+        checked_number("width", width, quantity="width multiplier", high=MAX_WIDTH, positive=True)
     for style in first_blocks:
         if style not in FIRST_BLOCKS:
             raise ConfigError(f"first_block={style!r}, expected one of {', '.join(FIRST_BLOCKS)}")
+    size = math.comb(blocks - 1, STAGES - 1) * len(widths) * len(conv1_ks) * len(first_blocks)
+    if size > max_points():
+        raise ConfigError(
+            f"blocks={blocks} makes {size:,} candidate networks, expected at most "
+            f"{max_points():,}: deal fewer blocks, search fewer kernels, widths or styles, or "
+            "raise the limit (--max-points, SOCSIM_MAX_POINTS)"
+        )
     return [
         SqueezeNextNetwork(depth, float(width), k, 1, style)  # type: ignore[arg-type]
         for width, k, style, depth in itertools.product(
@@ -124,8 +132,8 @@ def codesign(
     """
     if objective not in OBJECTIVES:
         raise ConfigError(f"objective={objective!r}, expected one of {', '.join(OBJECTIVES)}")
-    if max_params is not None and (isinstance(max_params, bool) or max_params <= 0):
-        raise ConfigError(f"max_params={max_params!r}, expected a positive number")
+    if max_params is not None:
+        checked_number("max_params", max_params, quantity="number of parameters", positive=True)
     # id -> (point, its description): networks are built once here, and not kept.
     candidates: dict[str, tuple[DesignPoint, dict[str, object]]] = {}
     over_budget = 0

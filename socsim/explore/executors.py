@@ -28,6 +28,7 @@ from concurrent.futures import wait as wait_futures
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from socsim.checks import checked_number
 from socsim.errors import ConfigError, SimulationError
 from socsim.explore.evaluate import evaluate_chunk, lost_row
 from socsim.explore.spec import DesignPoint
@@ -49,6 +50,8 @@ POLL_SECONDS = 1.0  # longest wait on chunks before the executor checks on its w
 NO_WORKERS_SECONDS = 120.0  # how long a Dask cluster may have no worker before a run stops
 RESULT_SECONDS = 60.0  # to fetch a finished chunk's rows (a few kB) from a Dask worker
 KEEP_NANNIES = "1 day"  # a local cluster's lost-worker-timeout: never, in practice
+
+MAX_WORKERS = 1024  # local processes: more is surely a slip that would fork without end
 
 
 def exit_with_parent() -> None:
@@ -153,8 +156,9 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, workers: int) -> None:
-        if workers < 1:
-            raise ConfigError(f"workers={workers!r}, expected a positive integer")
+        checked_number(
+            "workers", workers, quantity="integer", low=1, high=MAX_WORKERS, integer=True
+        )
         self.workers = workers
         self.name = f"{workers} local processes"
         methods = multiprocessing.get_all_start_methods()
@@ -221,8 +225,9 @@ class DaskExecutor(Executor):
         self._restoring_from: int | None = None  # workers running when last restored
         self._deploy: dict[str, Any] | None = None
         if address is None:
-            if workers is None or workers < 1:
-                raise ConfigError(f"dask workers={workers!r}, expected a positive integer")
+            checked_number(
+                "dask workers", workers, quantity="integer", low=1, high=MAX_WORKERS, integer=True
+            )
             self._keep_nannies()
             self._cluster = distributed.LocalCluster(
                 n_workers=workers,
@@ -241,7 +246,7 @@ class DaskExecutor(Executor):
         else:
             try:
                 self._client = distributed.Client(address, timeout="10s")
-            except (OSError, TimeoutError) as error:
+            except (OSError, TimeoutError, ValueError) as error:  # ValueError: no port
                 raise ConfigError(
                     f"dask scheduler {address!r}: {error}, expected the address of a running "
                     "scheduler (tcp://host:8786)"

@@ -41,8 +41,10 @@ from socsim import __version__
 from socsim.components.config import SocConfig, with_overrides
 from socsim.components.presets import DEFAULT_PRESET, load_soc
 from socsim.errors import ConfigError, SocsimError
+from socsim.limits import max_points
 from socsim.workloads import Network, get_network, read_topology
 from socsim.workloads.squeezenext import squeezenext
+from socsim.yaml_input import read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -239,18 +241,7 @@ def _product(grid: dict[str, Sequence[Any]]) -> list[tuple[Any, ...]]:
 def load_spec(path: str | os.PathLike) -> SweepSpec:
     """Reads and validates a YAML sweep spec; relative file names are relative to it."""
     path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as error:
-        raise ConfigError(
-            f"{path}: {error.strerror or error}, expected a sweep spec file"
-        ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}{where}: {getattr(error, 'problem', None) or error}") from None
+    data, text = read_yaml(path, "a sweep spec file")
     return parse_spec(data, source=str(path), root=path.parent, text=text)
 
 
@@ -278,12 +269,23 @@ def parse_spec(
         both = sorted(set(grid) & set(space.ranges))
         if both:
             raise ConfigError(f"{source}: {both[0]} is in both grid and random, expected one")
+    size = math.prod(map(len, grid.values())) * (space.count if space else 1) * len(networks)
+    _within_points(size, source, "networks x grid x random.count")
     if text is None:
         text = yaml.safe_dump(data, sort_keys=False)
     spec = SweepSpec(networks, base, grid, space, source, text)
     # Expanding the points validates every combination before anything runs.
     logger.debug("%s: %d design points", source, len(spec.points))
     return spec
+
+
+def _within_points(size: int, source: str, what: str) -> None:
+    """Refuses a spec of more than `socsim.limits.max_points()` points, counted, not built."""
+    if size > max_points():
+        raise ConfigError(
+            f"{source}: {what} = {size:,} points, expected at most {max_points():,}: sweep "
+            "fewer values, or raise the limit (--max-points, SOCSIM_MAX_POINTS)"
+        )
 
 
 def _known_keys(data: dict, allowed: Sequence[str], source: str, where: str) -> None:
@@ -342,6 +344,7 @@ def _parse_squeezenext(fields: Any, source: str, where: str) -> list[SqueezeNext
         options[key] = [
             _squeezenext_value(key, v, source, where) for v in (value if many else [value])
         ]
+    _within_points(math.prod(map(len, options.values())), source, f"{where} variants")
     return [
         SqueezeNextNetwork(**dict(zip(options, values, strict=True)))
         for values in _product(options)
@@ -358,7 +361,8 @@ def _squeezenext_value(key: str, value: Any, source: str, where: str) -> Any:
         )
         expected, value = "four positive block counts", tuple(value) if ok else value
     elif key == "width":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = ok and math.isfinite(value) and value > 0
         expected, value = "a positive number", float(value) if ok else value
     elif key in ("conv1_k", "groups"):
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from socsim.checks import checked_number, shown
 from socsim.enums import StrEnum
 from socsim.errors import WorkloadError
+
+# The largest channel count, size, kernel, stride or padding a layer may have: past it a
+# value is surely a slip (an image 10^24 pixels high) whose mapping would never finish.
+MAX_EXTENT = 1 << 20
+MAX_LAYERS = 10_000  # layers of a network: ten times the deepest CNN of the zoo's kind
 
 
 class Op(StrEnum):
@@ -62,12 +68,15 @@ class Layer:
     block: int | None = None  # for per-block reports, numbered through the network
 
     def __post_init__(self) -> None:
+        if not isinstance(self.name, str):
+            raise WorkloadError(f"layer name={shown(self.name)}, expected a string")
         object.__setattr__(self, "op", self._parse_op(self.op))
         object.__setattr__(self, "inputs", tuple(self.inputs))
-        for field in ("c_in", "h_in", "w_in", "k_h", "k_w", "stride", "groups"):
-            self._require(field, getattr(self, field) >= 1, "a positive integer")
+        for field in ("c_in", "h_in", "w_in", "c_out", "k_h", "k_w", "stride", "groups"):
+            low = 0 if field == "c_out" else 1  # c_out: 0 until derived for layers without weights
+            self._number(field, low)
         for field in ("pad_h", "pad_w"):
-            self._require(field, getattr(self, field) >= 0, "a non-negative integer")
+            self._number(field, 0)
         if self.op is Op.FC:
             for field in ("pad_h", "pad_w"):
                 self._require(field, getattr(self, field) == 0, "0 for a fully connected layer")
@@ -102,6 +111,16 @@ class Layer:
             raise WorkloadError(
                 f"layer {self.name!r}: op={op!r}, expected one of {', '.join(o.value for o in Op)}"
             ) from None
+
+    def _number(self, field: str, low: int) -> None:
+        """Checks that `field` is a whole number in [low, MAX_EXTENT]."""
+        where = f"layer {self.name!r}: {field}"
+        value = getattr(self, field)
+        number = checked_number(
+            where, value, quantity="integer", low=low, high=MAX_EXTENT, integer=True,
+            error=WorkloadError,
+        )  # fmt: skip
+        object.__setattr__(self, field, number)
 
     def _require(self, field: str, ok: bool, expected: str) -> None:
         if not ok:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from socsim.checks import shown
+from socsim.errors import WorkloadError
 from socsim.workloads.network import Network
 from socsim.workloads.onnx_io import read_onnx
 from socsim.workloads.scalesim import read_topology
@@ -23,6 +25,11 @@ def load_network(
     """
     if isinstance(spec, Network):
         return spec
+    if not isinstance(spec, (str, os.PathLike)):
+        raise WorkloadError(
+            f"network={shown(spec)}, expected a Network, a zoo name, a topology .csv or an "
+            ".onnx model"
+        )
     text = os.fspath(spec)
     if text.lower().endswith(".csv"):
         return read_topology(text)

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from socsim.errors import WorkloadError
-from socsim.workloads.layer import Layer, Op
+from socsim.workloads.layer import MAX_LAYERS, Layer, Op
 
 INPUT = "input"  # the name layers use to read the network's input tensor
 
@@ -51,8 +51,10 @@ class Network:
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", tuple(self.layers))
         object.__setattr__(self, "metadata", MappingProxyType(dict(self.metadata)))
-        if not self.layers:
-            raise WorkloadError(f"network {self.name!r}: layers=(), expected at least one layer")
+        if not self.layers or len(self.layers) > MAX_LAYERS:
+            raise WorkloadError(
+                f"network {self.name!r}: {len(self.layers):,} layers, expected 1 to {MAX_LAYERS:,}"
+            )
         shapes: dict[str, tuple[int, int, int]] = {INPUT: tuple(self.input_shape)}
         for layer in self.layers:
             if layer.name in shapes:

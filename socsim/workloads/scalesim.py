@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import TextIO
 
 from socsim.errors import WorkloadError
-from socsim.workloads.layer import Layer, Op
+from socsim.workloads.layer import MAX_LAYERS, Layer, Op
 from socsim.workloads.network import INPUT, Network
 
 COLUMNS = (
@@ -96,6 +96,11 @@ def read_topology(path: str | os.PathLike[str]) -> Network:
         raise WorkloadError(
             f"{path}: cannot read ({reason}), expected a SCALE-Sim topology CSV"
         ) from None
+    lines = text.count("\n")
+    if lines > MAX_LAYERS + 1:  # before parsing: a million rows would take minutes
+        raise WorkloadError(
+            f"{path}: {lines:,} lines, expected a topology of at most {MAX_LAYERS:,} layers"
+        )
     rows = _merge_group_rows(_parse_rows(text, str(path)))
     return _build(path.stem, rows, str(path))
 

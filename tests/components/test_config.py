@@ -94,5 +94,5 @@ def test_bad_yaml_files_give_one_line_errors(tmp_path, text, message):
 
 
 def test_missing_yaml_file_is_named(tmp_path):
-    with pytest.raises(ConfigError, match="no such SoC file"):
+    with pytest.raises(ConfigError, match="no such file, expected a SoC file"):
         load_soc(tmp_path / "missing.yaml")

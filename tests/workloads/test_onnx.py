@@ -412,3 +412,17 @@ def test_cli_run_simulates_an_onnx_file(capsys, tmp_path: Path) -> None:
     status, out, _ = run(capsys, "run", str(path), "--format", "json")
     assert status == 0
     assert '"macs": ' + str(b.build().macs) in out
+
+
+def test_external_weights_are_never_read_only_their_shapes(tmp_path: Path) -> None:
+    """A model whose weights live in an external file reads the same with that file gone:
+    socsim takes shapes only, so a hostile or huge weights file is never opened."""
+    network = get_network("AlexNet")
+    model = to_onnx(network)
+    path = tmp_path / "alexnet.onnx"
+    onnx.save_model(
+        model, path, save_as_external_data=True, all_tensors_to_one_file=True,
+        location="weights.bin", size_threshold=0,
+    )  # fmt: skip
+    (tmp_path / "weights.bin").unlink()
+    assert read_onnx(path).layers == network.layers
