@@ -42,13 +42,12 @@ from socsim.components.config import SocConfig, with_overrides
 from socsim.components.presets import DEFAULT_PRESET, load_soc
 from socsim.errors import ConfigError, SocsimError
 from socsim.workloads import Network, get_network, read_topology
-from socsim.workloads.squeezenext import squeezenext
+from socsim.workloads.squeezenext import FIRST_BLOCKS, squeezenext
 
 logger = logging.getLogger(__name__)
 
 SPEC_KEYS = ("networks", "base", "grid", "random")
 RANDOM_KEYS = ("seed", "count", "ranges")
-FIRST_BLOCKS = ("shortcut", "projection")
 
 
 @dataclass(frozen=True)
