@@ -165,7 +165,8 @@ def categorical(codes: np.ndarray, names: dict[str, int]) -> pd.Categorical:
 class Tally:
     """The running totals of a log that the summaries need (see `socsim.summarize`).
 
-    Per (frame, layer): the first start and last end of the rows tagged with them. Per
+    Per (frame, layer): the first start and last end of the rows tagged with them (the
+    layer's span in that frame). Per
     layer, over all frames: the sums of MACs, of the access counts, and of bytes per unit.
     Per unit: bytes, and busy cycles, the union of its intervals that are activity (not
     `NOT_BUSY`). The union is computed a block at a time, carrying each unit's reach (the
@@ -175,7 +176,7 @@ class Tally:
     """
 
     def __init__(self) -> None:
-        self.first = np.zeros((0, 0), np.int64)  # [frame, layer]; NONE: no row
+        self.first = np.zeros((0, 0), np.int64)  # [frame + 1, layer]; NONE: no row
         self.last = np.zeros((0, 0), np.int64)
         self.macs = np.zeros(0, np.int64)  # [layer]
         self.counts = np.zeros((0, len(COUNT_COLUMNS)), np.int64)  # [layer, count column]
@@ -217,9 +218,11 @@ class Tally:
         self.all_macs += int(block["macs"].sum())
         self.all_counts += counts.sum(axis=0)
         tagged = block["layer"] >= 0
-        frame, layer = block["frame"][tagged].astype(np.intp), block["layer"][tagged]
-        layer = layer.astype(np.intp)
-        self._grow(int(frame.max(initial=-1)) + 1, int(layer.max(initial=-1)) + 1, len(log.units))
+        # Row f + 1 of `first` and `last` holds frame f, so that a row of a layer outside any
+        # frame (-1) has a place of its own, as a group of its own in a frame of the events.
+        frame = block["frame"][tagged].astype(np.intp) + 1
+        layer = block["layer"][tagged].astype(np.intp)
+        self._grow(int(frame.max(initial=0)) + 1, int(layer.max(initial=-1)) + 1, len(log.units))
         np.add.at(self.unit_bytes, unit, nbytes)
         if tagged.any():
             np.minimum.at(self.first, (frame, layer), block["start"][tagged])
