@@ -46,7 +46,9 @@ def main() -> None:
     args = parser.parse_args()
     log = "summary only" if args.summary_only else "full log"
     print(f"{args.model} on {args.soc}, {args.fps:g} fps, {log}")
-    print(f"{'frames':>7} {'events':>11} {'wall s':>8} {'cpu s':>8} {'us/event':>9} {'peak RSS':>9}")
+    print(
+        f"{'frames':>7} {'events':>11} {'wall s':>8} {'cpu s':>8} {'us/event':>9} {'peak RSS':>9}"
+    )
     for frames in args.frames:
         r = run(args.model, args.soc, frames, args.fps, not args.summary_only)
         print(

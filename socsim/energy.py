@@ -2,8 +2,9 @@
 
 Levels: `mac` (one multiply-accumulate), `rf` (a register-file read or write), `noc` (an
 inter-PE transfer), `glb` (a global-buffer read or write) and `dram` (a DRAM read or
-write), each per 16-bit word. Totals, per-layer and per-component sums are all sums of
-`energy()` over event rows, so they always add up.
+write), each per 16-bit word. Totals, per-layer and per-component figures all apply one
+linear formula (`EnergyTable.by_level`), to summed counts or row by row, so they add up
+(to the bit when the costs are whole numbers, as Eyeriss's are).
 """
 
 from __future__ import annotations

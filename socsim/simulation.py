@@ -44,12 +44,14 @@ class Result:
     each cluster's share of each layer under the `channels` partition). `events` has one
     row per activity interval (see `socsim.components.eventlog`) plus the energy of each
     row per level, built from `log` when first read (a run with `keep_events=False` kept
-    none: reading it raises `ValueError`); `layers` one row per layer (per frame: means over frames), its compute
-    figures from what ran (`program.ran`); `frames` the arrival, start, finish and latency
-    of each frame in cycles; `summary` the headline figures (see
-    `socsim.summarize.run_summary`); `leakage` the leakage energy of each unit scope over
-    the run (`energy.idle_per_cycle` per idle cycle; sums to `summary["energy"]["idle"]`).
-    Energy is priced once, by `socsim.summarize.price`. `units` is the unit table
+    none: reading it raises `ValueError`); `layers` one row per layer (per frame: means
+    over frames), its compute figures from what ran (`program.ran`); `frames` the
+    arrival, start, finish and latency of each frame in cycles; `summary` the headline
+    figures (see `socsim.summarize.run_summary`); `leakage` the leakage energy of each
+    unit scope over the run (`energy.idle_per_cycle` per idle cycle; sums to
+    `summary["energy"]["idle"]`). Energy is priced in `socsim.summarize` only: the
+    summaries from the log's summed counts, the events row by row (`with_energy`) when
+    they are read. `units` is the unit table
     (`socsim.components.units`): what each `unit` of the events is, for reports to join on.
     """
 
@@ -143,8 +145,8 @@ def summarize(
     early ends at its last event."""
     frame_table = frame_summary(log.frames, arrival.deadline_cycles(config.clock_hz))
     makespan = span(frame_table, log.end if log.stopped else None)
-    events = log.log
-    leakage = leakage_by_unit(events, config, makespan)
-    layers = layer_summary(events, network, program.ran, config, units)
-    summary = run_summary(events, frame_table, network, config, arrival, leakage, makespan, units)
-    return Result(network, config, program, events, layers, frame_table, summary, leakage, units)
+    records = log.log
+    leakage = leakage_by_unit(records, config, makespan)
+    layers = layer_summary(records, network, program.ran, config, units)
+    summary = run_summary(records, frame_table, network, config, arrival, leakage, makespan, units)
+    return Result(network, config, program, records, layers, frame_table, summary, leakage, units)
