@@ -6,7 +6,7 @@ codes into tables of names, the access counts as an index into a table of the di
 count tuples (a tile's counts repeat for every tile alike), the rest as integers of the
 width they need, about 50 bytes a row. Each packed block is also folded into a `Tally`, the
 running totals the summaries need, so a run that keeps no events (`keep=False`) still gets
-every summary in memory that does not grow with the events.
+every summary, in memory that grows with the frames and layers, not with the events.
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ class EventLog:
         self.actions: dict[str, int] = {}
         self.counts: dict[tuple[int, ...], int] = {NO_COUNTS: 0}
         self.tally = Tally()
-        self.rows = 0  # rows packed so far
+        self.packed = 0  # rows packed so far
 
     def add(
         self,
@@ -110,12 +110,12 @@ class EventLog:
         block["bytes"], block["macs"] = nbytes, macs
         block["counts"] = [self.counts.setdefault(c, len(self.counts)) for c in counts]
         self.tally.fold(block, self)
-        self.rows += len(block)
+        self.packed += len(block)
         if self.keep:
             self.blocks.append(block)
 
     def __len__(self) -> int:
-        return self.rows + len(self.pending)
+        return self.packed + len(self.pending)
 
     def count_table(self) -> np.ndarray:
         """The distinct count tuples, one row per `counts` code, columns `COUNT_COLUMNS`."""
