@@ -9,7 +9,8 @@ Figures, for 1.0-SqNxt-23 on squeezelerator-16x16 by default:
 - the events DataFrame built from the log (`Result.events`, on first read);
 - memory per logged event at 1 and `--frames` frames: the peak traced allocation of a
   `simulate` call (tracemalloc), and the growth of the peak resident set of a fresh process
-  that runs it (RSS, from `getrusage`, after one warm-up frame), both over the events.
+  that runs it (RSS, VmHWM of /proc/self/status: Linux, after one warm-up frame), both
+  over the events.
 
     .venv/bin/python bench/bench_simulate.py [--model NAME] [--soc PRESET] [--repeat N]
         [--frames N]
@@ -31,15 +32,19 @@ from socsim.components.plan import map_network
 from socsim.components.presets import load_soc
 from socsim.workloads import get_network
 
+# Peak RSS from VmHWM, not getrusage: a child's ru_maxrss starts from its parent's at fork.
 RSS_CHILD = """
-import resource, sys
+import sys
 from socsim import simulate
+
+def peak():
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+
 model, soc, frames = sys.argv[1], sys.argv[2], int(sys.argv[3])
 simulate(model, soc)  # warm-up: imports, mapping cache, first allocations
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+before = peak()
 result = simulate(model, soc, frames=frames)
-after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(len(result.log), (after - before) * 1024)
+print(len(result.log), (peak() - before) * 1024)
 """
 
 

@@ -2,7 +2,7 @@
 
 Each count of frames runs in a fresh process (so peak RSS is that run's), as a periodic
 stream at `--fps`; a line per run gives the events logged, wall and CPU seconds, the
-microseconds per event, and the peak resident set. With `--summary-only` the runs keep no
+microseconds per event, and the peak resident set (VmHWM: Linux). With `--summary-only` the runs keep no
 events (`keep_events=False`): their memory should not grow with the frames.
 
     .venv/bin/python bench/bench_stream.py [--model NAME] [--soc PRESET] [--fps F]
@@ -17,14 +17,14 @@ import subprocess
 import sys
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from socsim import simulate
 model, soc, frames, fps, keep = sys.argv[1:6]
 simulate(model, soc)  # imports and the mapping cache, not counted
 wall, cpu = time.perf_counter(), time.process_time()
 result = simulate(model, soc, frames=int(frames), arrival=float(fps), keep_events=keep == "1")
 wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+rss = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) * 1024
 print(json.dumps({"events": len(result.log), "wall": wall, "cpu": cpu, "rss": rss,
                   "misses": result.summary["deadline_misses"]}))
 """
