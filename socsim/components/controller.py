@@ -58,25 +58,19 @@ class Controller:
         self.buffer = buffer
         self.array = array
         self.log = log
-        self.free_at = 0  # the cycle the processor finishes the commands it has taken
+        self.cpu = simpy.Resource(env, capacity=1)
         self.blocked: dict[str, str] = {}
         self.stage_scope = f"{scope}.pipeline"
 
     def firmware(self, cycles: int, action: str, tag: tuple[int, int, int]) -> Generator:
-        """Occupies the processor for `cycles` (waiting for it first) and logs the work.
-
-        The processor serves its stages first come, first served, each command a fixed
-        time, so it is a clock: a command starts when it is issued or when the processor
-        finishes the commands taken before it, whichever is later, and the stage sleeps
-        until it ends. Stages that issue at the same cycle are served in the order SimPy
-        runs them (the order their previous events were scheduled)."""
+        """Occupies the processor for `cycles` (waiting for it first) and logs the work."""
         if not cycles:
             return
-        now = self.env.now
-        start = max(now, self.free_at)
-        self.free_at = end = start + cycles
-        yield self.env.timeout(end - now)
-        self.log.add(start, end, self.scope, action, *tag)
+        with self.cpu.request() as request:
+            yield request
+            start = self.env.now
+            yield self.env.timeout(cycles)
+        self.log.add(start, self.env.now, self.scope, action, *tag)
 
     def stalled(self, cause: str, since: int, tag: tuple[int, int, int]) -> None:
         """Logs a wait that took time on the stage scope (`wait_array`: the prefetch window
