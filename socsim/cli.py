@@ -17,10 +17,10 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from tqdm import tqdm
 
 from socsim import __version__
 from socsim.checks import checked_number
@@ -34,23 +34,19 @@ from socsim.components.presets import (
     to_yaml,
 )
 from socsim.errors import ConfigError, SocsimError
-from socsim.explore import Executor, ResultStore, codesign, load_spec, make_executor, sweep
-from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
-from socsim.explore.codesign import codesign_report
-from socsim.explore.executors import MAX_WORKERS
-from socsim.explore.spec import FIRST_BLOCKS
-from socsim.explore.store import PARTS
-from socsim.explore.sweep import sweep_report
 from socsim.limits import MAX_EVENTS, MAX_POINTS, limited, memory_text
 from socsim.outputs import OutputDir, write_file
-from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
-from socsim.report.paper import PRESETS as PAPER_PRESETS
-from socsim.simulation import simulate
 from socsim.workloads.load import load_network
 from socsim.workloads.network import Network
 from socsim.workloads.onnx_io import to_onnx
 from socsim.workloads.scalesim import topology_text
+from socsim.workloads.squeezenext import FIRST_BLOCKS
 from socsim.workloads.zoo import get_network, model_names
+
+# pandas, SimPy, matplotlib, Dask and tqdm load in the commands that use them, so that
+# `socsim --help` and the listing commands start at once.
+if TYPE_CHECKING:
+    from socsim.explore import Executor
 
 EXIT_ERROR = 2  # a SocsimError or a usage error
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
@@ -70,6 +66,23 @@ class Argument:
 
 def arg(*flags: str, **options: Any) -> Argument:
     return Argument(flags, options)
+
+
+class Later(Sequence):
+    """Choices read from `module.name` when argparse first checks a value against them, not
+    when the parser is built (give the argument a `metavar`, or argparse reads them then)."""
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def _values(self) -> Sequence:
+        return getattr(import_module(self.module), self.name)
+
+    def __getitem__(self, index: Any) -> Any:
+        return self._values()[index]
+
+    def __len__(self) -> int:
+        return len(self._values())
 
 
 @dataclass(frozen=True)
@@ -255,6 +268,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in overrides.items() if v is not None}
     soc = with_overrides(soc, {**overrides, **settings(args.settings)})
     network = load_network(args.network, skip_unsupported=args.skip_unsupported)
+    from socsim.simulation import simulate
+
     with limited(max_events=args.max_events):
         result = simulate(network, soc, frames=args.frames, arrival=args.fps)
     if output:
@@ -314,6 +329,8 @@ def _executor(args: argparse.Namespace) -> Executor:
              if value is not None]  # fmt: skip
     if len(given) > 1:
         raise ConfigError(f"{' and '.join(given)} are both set, expected at most one")
+    from socsim.explore import make_executor
+
     return make_executor(args.workers, args.dask_workers, args.scheduler)
 
 
@@ -343,6 +360,8 @@ def sweep_command(args: argparse.Namespace) -> int:
     end, prints the Pareto front in time, energy and parameters and writes it to
     DIR/pareto.csv and DIR/pareto.png.
     """
+    from socsim.explore import load_spec, sweep, sweep_report
+
     with limited(max_points=args.max_points):
         spec = load_spec(args.spec)
     with _executor(args) as executor:
@@ -374,8 +393,8 @@ def _count(text: str) -> float:
     arg("--blocks", type=int, default=21, metavar="N",
         help="blocks to deal to the four stages, at least one each (default 21, as in "
         "SqNxt-23: 1,140 distributions)"),
-    arg("--objective", choices=list(CODESIGN_OBJECTIVES), default="time",
-        help="rank by time (default), energy, or edp (their product)"),
+    arg("--objective", choices=Later("socsim.explore.codesign", "OBJECTIVES"), default="time",
+        metavar="OBJECTIVE", help="rank by time (default), energy, or edp (their product)"),
     arg("--max-params", type=_count, metavar="M",
         help="leave out designs with more than M parameters (e.g. 0.94M, v5's count)"),
     arg("--conv1-k", type=int, nargs="+", default=[5], metavar="K",
@@ -400,6 +419,9 @@ def codesign_command(args: argparse.Namespace) -> int:
     per frame in the energy table's unit; parameters and MACs count the bias, as the
     paper does.
     """
+    from socsim.explore import ResultStore, codesign, codesign_report
+    from socsim.explore.store import PARTS
+
     checked_number("--top", args.top, quantity="integer", low=1, integer=True)
     soc = load_soc(args.soc)
     store = None
@@ -442,6 +464,12 @@ def paper(args: argparse.Namespace) -> int:
     paper's headline comparison (1.0-SqNxt-23v5 against 1.0-SqNxt-23 on 16x16), and the
     execution schedule each preset ran (`--set schedule.fusion=none` runs layer by layer).
     """
+    from tqdm import tqdm
+
+    from socsim.explore.executors import MAX_WORKERS
+    from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
+    from socsim.report.paper import PRESETS as PAPER_PRESETS
+
     checked_number(
         "--workers", args.workers, quantity="integer", low=1, high=MAX_WORKERS, integer=True
     )

@@ -2,20 +2,23 @@
 
 Levels: `mac` (one multiply-accumulate), `rf` (a register-file read or write), `noc` (an
 inter-PE transfer), `glb` (a global-buffer read or write) and `dram` (a DRAM read or
-write), each per 16-bit word. Totals, per-layer and per-component sums are all sums of
-`energy()` over event rows, so they always add up.
+write), each per 16-bit word. Totals, per-layer and per-component figures all apply one
+linear formula (`EnergyTable.by_level`), to summed counts or row by row, so they add up
+(to the bit when the costs are whole numbers, as Eyeriss's are).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from socsim.errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LEVELS = ("mac", "rf", "noc", "glb", "dram")
 
@@ -61,6 +64,8 @@ class EnergyTable:
 
     def frame(self, counts: pd.DataFrame) -> pd.DataFrame:
         """Energy per level (columns `LEVELS`) of every row of a frame of count columns."""
+        import pandas as pd  # loads on first use: `socsim --help` must not pay for it
+
         parts = self.by_level({name: counts[name].to_numpy(np.int64) for name in COUNT_FIELDS})
         return pd.DataFrame(
             {level: np.asarray(part, np.float64) for level, part in parts.items()},

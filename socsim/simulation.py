@@ -9,20 +9,29 @@ can inspect or reuse what a step hands to the next.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
 from socsim.checks import checked_number
 from socsim.components.config import SocConfig
+from socsim.components.eventlog import EventLog
 from socsim.components.plan import Program, check_work, plan
 from socsim.components.presets import load_soc
 from socsim.components.soc import RunLog, Soc
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
 from socsim.errors import SimulationError
-from socsim.summarize import frame_summary, layer_summary, price, run_summary, span
+from socsim.summarize import (
+    frame_summary,
+    layer_summary,
+    leakage_by_unit,
+    run_summary,
+    span,
+    with_energy,
+)
 from socsim.workloads import Network
 from socsim.workloads.load import load_network
 
@@ -35,24 +44,32 @@ class Result:
     `mappings` the mapping of each whole layer, its `work` what one frame ran (the same, or
     each cluster's share of each layer under the `channels` partition). `events` has one
     row per activity interval (see `socsim.components.eventlog`) plus the energy of each
-    row per level; `layers` one row per layer (per frame: means over frames), its compute
-    figures from what ran (`program.ran`); `frames` the arrival, start, finish and latency
-    of each frame in cycles; `summary` the headline figures (see
-    `socsim.summarize.run_summary`); `leakage` the leakage energy of each unit scope over
-    the run (`energy.idle_per_cycle` per idle cycle; sums to `summary["energy"]["idle"]`).
-    Energy is priced once, by `socsim.summarize.price`. `units` is the unit table
+    row per level, built from `log` when first read (a run with `keep_events=False` kept
+    none: reading it raises `ValueError`); `layers` one row per layer (per frame: means
+    over frames), its compute figures from what ran (`program.ran`); `frames` the
+    arrival, start, finish and latency of each frame in cycles; `summary` the headline
+    figures (see `socsim.summarize.run_summary`); `leakage` the leakage energy of each
+    unit scope over the run (`energy.idle_per_cycle` per idle cycle; sums to
+    `summary["energy"]["idle"]`). Energy is priced in `socsim.summarize` only: the
+    summaries from the log's summed counts, the events row by row (`with_energy`) when
+    they are read. `units` is the unit table
     (`socsim.components.units`): what each `unit` of the events is, for reports to join on.
     """
 
     network: Network
     soc: SocConfig
     program: Program
-    events: pd.DataFrame
+    log: EventLog = field(repr=False, compare=False)
     layers: pd.DataFrame
     frames: pd.DataFrame
     summary: dict[str, Any]
     leakage: pd.Series
     units: pd.DataFrame
+
+    @cached_property
+    def events(self) -> pd.DataFrame:
+        """Every event, with its energy per level (priced by `socsim.summarize.with_energy`)."""
+        return with_energy(self.log.frame(), self.soc)
 
     @property
     def mappings(self) -> tuple[LayerMapping, ...]:
@@ -72,14 +89,17 @@ def simulate(
     frames: int = 1,
     arrival: Arrival | float | None = None,
     seed: int = 0,
+    keep_events: bool = True,
 ) -> Result:
     """Simulates `frames` frames of `network` on `soc`.
 
     `network` is a zoo name, a `Network` or a topology file; `soc` a preset name, a
     `SocConfig` or a YAML file. `arrival` is None (all frames at once), a frame rate in
-    frames per second (periodic), or an `Arrival`; `seed` drives Poisson arrivals. A bad
-    argument raises `ConfigError` (or `WorkloadError` for the network), and so does a run
-    whose plan needs more than `socsim.limits.max_events()` events. Raises
+    frames per second (periodic), or an `Arrival`; `seed` drives Poisson arrivals.
+    `keep_events=False` keeps only what the summaries need (`Result.events` then raises):
+    memory that does not grow with the run, for sweeps and long streams. A bad argument
+    raises `ConfigError` (or `WorkloadError` for the network), and so does a run whose plan
+    needs more than `socsim.limits.max_events()` events. Raises
     `SimulationError` if the run cannot finish; the error's `result` then holds what ran
     until it stopped and its `waits` what each blocked stage waits for.
     """
@@ -89,7 +109,7 @@ def simulate(
     stream.check_clock(config.clock_hz)
     program = plan(net, config)
     check_work(program, frames)
-    machine = elaborate(config, program)
+    machine = elaborate(config, program, keep_events)
     try:
         log = run(machine, frames, stream, seed)
     except SimulationError as error:
@@ -99,11 +119,12 @@ def simulate(
     return summarize(net, config, program, machine.units, log, stream)
 
 
-def elaborate(soc: SocConfig, program: Program) -> Soc:
+def elaborate(soc: SocConfig, program: Program, keep_events: bool = True) -> Soc:
     """The elaborate step of `simulate`: builds the SimPy SoC that will carry out `program`,
     each component made by the class its config section names, and its unit table
-    (`Soc.units`, see `socsim.components.units`)."""
-    return Soc(soc, program)
+    (`Soc.units`, see `socsim.components.units`); `keep_events=False`: its log keeps only
+    the summaries' totals."""
+    return Soc(soc, program, keep_events)
 
 
 def run(machine: Soc, frames: int, arrival: Arrival, seed: int = 0) -> RunLog:
@@ -124,11 +145,13 @@ def summarize(
     arrival: Arrival,
 ) -> Result:
     """The summarize step of `simulate`: the `Result` of a run from its plain records (the
-    program, the unit table, the log) and the energy of `config.energy`, priced here once.
-    A run that stopped early ends at its last event."""
+    program, the unit table, the log and its tally) and the energy of `config.energy`,
+    priced here once (the events' energy when they are first read). A run that stopped
+    early ends at its last event."""
     frame_table = frame_summary(log.frames, arrival.deadline_cycles(config.clock_hz))
     makespan = span(frame_table, log.end if log.stopped else None)
-    events, leakage = price(log.events, config, makespan)
-    layers = layer_summary(events, network, program.ran, config, units)
-    summary = run_summary(events, frame_table, network, config, arrival, leakage, makespan, units)
-    return Result(network, config, program, events, layers, frame_table, summary, leakage, units)
+    records = log.log
+    leakage = leakage_by_unit(records, config, makespan)
+    layers = layer_summary(records, network, program.ran, config, units)
+    summary = run_summary(records, frame_table, network, config, arrival, leakage, makespan, units)
+    return Result(network, config, program, records, layers, frame_table, summary, leakage, units)

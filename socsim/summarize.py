@@ -9,22 +9,20 @@ import numpy as np
 import pandas as pd
 
 from socsim.components.config import Partition, SocConfig
-from socsim.components.eventlog import COUNT_COLUMNS
+from socsim.components.eventlog import (
+    COUNT_COLUMNS,
+    NONE,
+    NOT_BUSY,
+    EventLog,
+    add_busy,
+)
+from socsim.components.eventlog import STALL_CAUSES as STALL_CAUSES  # the reports use it
 from socsim.components.stream import Arrival
 from socsim.dataflow.types import LayerMapping
 from socsim.energy import LEVELS
 from socsim.workloads import Network
 
 ENERGY_COLUMNS = [f"energy_{level}" for level in LEVELS]
-STALL_CAUSES = ("wait_dma", "wait_buffer", "wait_array")  # see Controller.stalled
-
-
-def price(events: pd.DataFrame, config: SocConfig, makespan: int) -> tuple[pd.DataFrame, pd.Series]:
-    """The one place a run's energy is applied, from `config.energy`: the events with each
-    row's energy by level (`with_energy`), and each unit's leakage over `makespan` cycles
-    (`idle_by_unit`), which `Result.leakage` carries so reports need not price it again."""
-    events = with_energy(events, config)
-    return events, idle_by_unit(events, config, makespan)
 
 
 def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
@@ -37,22 +35,40 @@ def with_energy(events: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
 
 
 def idle_by_unit(events: pd.DataFrame, config: SocConfig, makespan: int) -> pd.Series:
+    """Leakage per unit scope of a frame of events (see `leakage`)."""
+    unit = pd.Categorical(events["unit"])
+    busy = ~events["action"].isin(NOT_BUSY).to_numpy()
+    codes = unit.codes[busy].astype(np.intp)
+    cycles = np.zeros(len(unit.categories), np.int64)
+    reach = np.full(len(unit.categories), -1, np.int64)
+    add_busy(cycles, reach, codes, events["start"].to_numpy()[busy], events["end"].to_numpy()[busy])
+    seen = np.zeros(len(cycles), bool)
+    seen[codes] = True
+    return leakage(unit.categories[seen].tolist(), cycles[seen], config, makespan)
+
+
+def leakage_by_unit(log: EventLog, config: SocConfig, makespan: int) -> pd.Series:
+    """Leakage per unit scope of a logged run (see `leakage`), from its tally."""
+    tally = log.tally
+    names = list(log.units)
+    seen = np.flatnonzero(tally.seen)
+    return leakage([names[i] for i in seen], tally.busy[seen], config, makespan)
+
+
+def leakage(units: Sequence[str], busy: np.ndarray, config: SocConfig, makespan: int) -> pd.Series:
     """Leakage per unit scope: `idle_per_cycle` x (makespan - cycles the unit was busy).
 
-    Busy time is the union of the unit's intervals, so overlapping intervals count once.
-    Holds (a buffer's occupancy) and pipeline waits (`wait_*`, a stage waiting, on no
-    hardware of its own) are not activity and are left out.
+    Busy time is the union of the unit's intervals, so overlapping intervals count once
+    (`socsim.components.eventlog.add_busy`). Holds (a buffer's occupancy) and pipeline
+    waits (`wait_*`, a stage waiting, on no hardware of its own) are not activity and are
+    left out. Units are sorted by scope.
     """
-    busy = events[~events["action"].isin(("hold", *STALL_CAUSES))]
-    busy = busy.assign(unit=busy["unit"].astype(str)).sort_values(["unit", "start"])
+    order = np.argsort(np.asarray(units, dtype=str), kind="stable")
+    index = pd.Index([units[i] for i in order], name="unit")
     rate = config.energy.idle_per_cycle
     if not rate:
-        return pd.Series(0.0, index=pd.Index(busy["unit"].unique(), name="unit"))
-    # An interval adds what reaches past every earlier interval of its unit.
-    by_unit = busy["unit"]
-    reach = busy.groupby(by_unit)["end"].cummax().groupby(by_unit).shift(fill_value=-1)
-    added = (busy["end"] - np.maximum(busy["start"], reach)).clip(lower=0)
-    return rate * (makespan - added.groupby(by_unit).sum())
+        return pd.Series(0.0, index=index)
+    return pd.Series(rate * (makespan - busy[order]), index=index)
 
 
 def span(frames: pd.DataFrame, end: int | None = None) -> int:
@@ -79,46 +95,53 @@ def frame_summary(records: Sequence[Sequence[int]], deadline: int | None) -> pd.
     return table
 
 
-def dram_rows(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
-    """Which events are DRAM transfers: rows on a unit of kind `dram` in the unit table."""
-    return events["unit"].isin(units.index[units["kind"] == "dram"])
+def dram_units(log: EventLog, units: pd.DataFrame) -> np.ndarray:
+    """The codes of `log`'s units of kind `dram` in the unit table."""
+    dram = set(units.index[units["kind"] == "dram"])
+    return np.array([code for name, code in log.units.items() if name in dram], np.intp)
 
 
 def layer_summary(
-    events: pd.DataFrame,
+    log: EventLog,
     network: Network,
     ran: Sequence[Sequence[LayerMapping]],
     config: SocConfig,
     units: pd.DataFrame,
 ) -> pd.DataFrame:
-    """One row per layer, per frame (means over frames).
+    """One row per layer, per frame (means over the frames that ran the layer), from the
+    log's tally (`socsim.components.eventlog.Tally`).
 
     `ran[i]` is what ran of layer i: its mapping, or under the `channels` partition each
     cluster's share. `cycles` is the layer's span from its first to its last event (what it
     adds to a frame run alone), `compute_cycles` the arrays' busy time (summed over the
     shares), `efficiency` MACs / (compute cycles x PEs) and `utilization` MACs / (span x
     PEs of the clusters the layer holds: all of them under `channels`, else one).
-    `dataflow` lists the shares' dataflows ("os+ws" when they differ). A layer that logged
-    nothing (a view, or a pool or add run in its producer's write-back) has zeros, and
-    no efficiency or utilization (NaN). `dram_bytes` splits into `dram_weight_bytes` (the weights
-    its tiles load, as planned) and `dram_activation_bytes` (the rest: inputs, shortcuts,
-    partial sums and outputs).
+    `dataflow` lists the shares' dataflows ("os+ws" when they differ). `macs`,
+    `dram_bytes` and `energy` (by level and in total) are the layer's rows summed. A layer
+    that logged nothing (a view, or a pool or add run in its producer's write-back) has
+    zeros, and no efficiency or utilization (NaN). `dram_bytes` splits into
+    `dram_weight_bytes` (the weights its tiles load, as planned) and
+    `dram_activation_bytes` (the rest: inputs, shortcuts, partial sums and outputs).
     """
-    per_frame = (
-        events[events["layer"] >= 0]
-        .assign(dram_bytes=lambda e: e["bytes"].where(dram_rows(e, units), 0))
-        .groupby(["frame", "layer"], observed=True)
-        .agg(
-            start=("start", "min"),
-            end=("end", "max"),
-            macs=("macs", "sum"),
-            dram_bytes=("dram_bytes", "sum"),
-            energy=("energy", "sum"),
-            **{c: (c, "sum") for c in ENERGY_COLUMNS},
-        )
+    tally, count = log.tally, len(network.layers)
+    first, last = _columns(tally.first, count, NONE), _columns(tally.last, count, -1)
+    ran_in = (first != NONE).sum(axis=0)  # frames with rows of each layer
+    spans = np.where(first != NONE, last - first, 0).sum(axis=0)
+    energy = config.energy.costs().by_level(
+        {name: _rows(tally.counts[:, i], count) for i, name in enumerate(COUNT_COLUMNS)}
     )
-    per_frame["cycles"] = per_frame["end"] - per_frame["start"]
-    means = per_frame.drop(columns=["start", "end"]).groupby(level="layer").mean()
+    sums = {
+        "macs": _rows(tally.macs, count),
+        "dram_bytes": _rows(tally.layer_bytes[:, dram_units(log, units)].sum(axis=1), count),
+        "energy": sum(np.asarray(e, np.float64) for e in energy.values()),
+        **{f"energy_{level}": np.asarray(e, np.float64) for level, e in energy.items()},
+        "cycles": spans,
+    }
+    # A layer that logged nothing (a concatenation run as a view) took no time, moved nothing.
+    means = {
+        name: np.divide(v, ran_in, out=np.zeros(count), where=ran_in > 0, dtype=np.float64)
+        for name, v in sums.items()
+    }
     pes = config.pe_array.rows * config.pe_array.cols
     held = config.clusters if config.partition is Partition.CHANNELS else 1
     rows = []
@@ -136,17 +159,31 @@ def layer_summary(
                 "dram_weight_bytes": sum(t.weight_bytes * t.repeat for m in parts for t in m.tiles),
             }
         )
-    table = pd.DataFrame(rows).set_index("layer").join(means)
-    # a layer that logged nothing (a concatenation run as a view) took no time and moved nothing
-    table[list(means.columns)] = table[list(means.columns)].fillna(0)
+    table = pd.DataFrame(rows).set_index("layer")
+    for name, values in means.items():
+        table[name] = values
     table["dram_activation_bytes"] = table["dram_bytes"] - table["dram_weight_bytes"]
     table["efficiency"] = table["macs"] / (table["compute_cycles"] * pes)
     table["utilization"] = table["macs"] / (table["cycles"] * pes * held)
     return table.astype({"stage": "Int64", "block": "Int64"})
 
 
+def _rows(values: np.ndarray, count: int) -> np.ndarray:
+    """The first `count` entries of a per-layer total, zeros past what was logged."""
+    out = np.zeros(count, values.dtype)
+    out[: min(count, len(values))] = values[:count]
+    return out
+
+
+def _columns(table: np.ndarray, count: int, fill: int) -> np.ndarray:
+    """A [frame, layer] table cut or padded (with `fill`) to `count` layers."""
+    out = np.full((table.shape[0], count), fill, table.dtype)
+    out[:, : min(count, table.shape[1])] = table[:, :count]
+    return out
+
+
 def run_summary(
-    events: pd.DataFrame,
+    log: EventLog,
     frames: pd.DataFrame,
     network: Network,
     config: SocConfig,
@@ -161,10 +198,12 @@ def run_summary(
     latencies (of the finished frames; NaN if none) are in seconds; energy in the table's
     unit, `idle` the sum of the units' `leakage`.
     """
+    tally = log.tally
     seconds = makespan / config.clock_hz
-    macs = int(events["macs"].sum())
+    macs = tally.all_macs
     pes = config.pe_array.rows * config.pe_array.cols * config.clusters
-    energy = {level: float(events[f"energy_{level}"].sum()) for level in LEVELS}
+    counts = dict(zip(COUNT_COLUMNS, tally.all_counts.tolist(), strict=True))
+    energy = {level: float(e) for level, e in config.energy.costs().by_level(counts).items()}
     energy["idle"] = float(leakage.sum())
     energy["total"] = sum(energy.values())
     latency = frames["latency"].dropna().to_numpy(np.float64) / config.clock_hz
@@ -176,7 +215,7 @@ def run_summary(
         "cycles": makespan,
         "seconds": seconds,
         "macs": macs,
-        "dram_bytes": int(events.loc[dram_rows(events, units), "bytes"].sum()),
+        "dram_bytes": int(tally.unit_bytes[dram_units(log, units)].sum()),
         "utilization": macs / (makespan * pes) if makespan else 0.0,
         "energy": energy,
         "energy_unit": config.energy.costs().unit,

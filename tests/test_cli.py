@@ -194,3 +194,20 @@ def test_broken_pipe_is_quiet(capsys: pytest.CaptureFixture[str], monkeypatch) -
         os.close(read_end)
         os.close(write_end)
     assert capsys.readouterr().err == ""
+
+
+def test_the_command_line_starts_without_pandas_or_simpy():
+    """`socsim --help` and the listing commands import none of pandas, SimPy, tqdm and
+    matplotlib."""
+    code = (
+        "import sys\n"
+        "from socsim.cli import main\n"
+        "for argv in (['--help'], ['models'], ['presets'], ['layers', 'AlexNet']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in ('pandas', 'simpy', 'tqdm', 'matplotlib') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines()[-1] == "[]"

@@ -129,7 +129,7 @@ def test_a_paper_output_is_refused_before_simulating(tmp_path, capsys, monkeypat
     out = tmp_path / "report"
     out.mkdir()
     (out / "draft.md").write_text("x")
-    monkeypatch.setattr("socsim.cli.reproduce", lambda *a: pytest.fail("simulated first"))
+    monkeypatch.setattr("socsim.report.paper.reproduce", lambda *a: pytest.fail("simulated first"))
     assert main(["paper", "--out", str(out)]) == 2
     assert FOREIGN in error_line(capsys)
 

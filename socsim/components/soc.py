@@ -23,14 +23,19 @@ from socsim.errors import ConfigError, SimulationError, SocsimError
 
 @dataclass(frozen=True)
 class RunLog:
-    """What the run step returns: the event log (`socsim.components.eventlog` columns), each
-    frame's (arrival, start, finish) in cycles (finish -1: never finished), the cycle the
-    run ended at and whether it `stopped` early (a `SimulationError`)."""
+    """What the run step returns: the event log (`socsim.components.eventlog`; `events` is
+    it as a DataFrame), each frame's (arrival, start, finish) in cycles (finish -1: never
+    finished), the cycle the run ended at and whether it `stopped` early (a
+    `SimulationError`)."""
 
-    events: pd.DataFrame
+    log: EventLog
     frames: tuple[tuple[int, int, int], ...]
     end: int
     stopped: bool
+
+    @property
+    def events(self) -> pd.DataFrame:
+        return self.log.frame()
 
 
 STEPS = 64  # events between two checks of the watch
@@ -69,9 +74,10 @@ class Soc:
 
     Each component is made by the class its config section names in `component` (see
     `socsim.components.config`), so a user's class replaces socsim's without editing it.
+    With `keep_events=False` the log keeps only the totals the summaries need.
     """
 
-    def __init__(self, config: SocConfig, program: Program) -> None:
+    def __init__(self, config: SocConfig, program: Program, keep_events: bool = True) -> None:
         split = program.partition
         widths = {len(program.segments)} if split is Partition.PIPELINE else set()
         widths |= {len(parts) for parts in program.shares}
@@ -83,7 +89,7 @@ class Soc:
         self.config = config
         self.program = program
         self.env = simpy.Environment()
-        self.log = EventLog()
+        self.log = EventLog(keep=keep_events)
         self.dram: Dram = config.dram.component(self.env, "soc.dram", config.dram, self.log)
         self.interconnect: Interconnect = config.interconnect.component(
             self.env, "soc.interconnect", config.interconnect, self.dram, self.log
@@ -168,8 +174,9 @@ class Soc:
 
     def record(self, stopped: bool = False) -> RunLog:
         """What the run logged so far, as plain data; `stopped`: it ended early."""
+        self.log.pack()
         return RunLog(
-            self.log.frame(),
+            self.log,
             tuple(tuple(record) for record in self.host.frames),
             self.env.now,
             stopped,

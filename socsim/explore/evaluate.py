@@ -97,7 +97,7 @@ def evaluate(point: DesignPoint) -> dict[str, Any]:
     try:
         network = point.network.build()
         row.update(macs=network.macs, params=network.params)
-        summary = simulate(network, point.soc).summary
+        summary = simulate(network, point.soc, keep_events=False).summary
     except Exception as error:  # recorded in the row, see the docstring
         logger.debug("point %s failed", point.id, exc_info=True)
         row.update(status="error", error=f"{type(error).__name__}: {error}")

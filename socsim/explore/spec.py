@@ -43,14 +43,13 @@ from socsim.components.presets import DEFAULT_PRESET, load_soc
 from socsim.errors import ConfigError, SocsimError
 from socsim.limits import max_points
 from socsim.workloads import Network, get_network, read_topology
-from socsim.workloads.squeezenext import squeezenext
+from socsim.workloads.squeezenext import FIRST_BLOCKS, squeezenext
 from socsim.yaml_input import read_yaml
 
 logger = logging.getLogger(__name__)
 
 SPEC_KEYS = ("networks", "base", "grid", "random")
 RANDOM_KEYS = ("seed", "count", "ranges")
-FIRST_BLOCKS = ("shortcut", "projection")
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from socsim.errors import WorkloadError
 from socsim.workloads.layer import MAX_LAYERS, Layer, Op
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 INPUT = "input"  # the name layers use to read the network's input tensor
 
@@ -116,6 +117,8 @@ class Network:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per layer; the first columns are those of `socsim layers --format csv`."""
+        import pandas as pd  # loads on first use: `socsim --help` must not pay for it
+
         rows = [
             {
                 **{col: getattr(layer, col) for col in FRAME_COLUMNS},

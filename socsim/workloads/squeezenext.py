@@ -22,7 +22,7 @@ per-stage reports cover every layer; `block` numbers the blocks (None outside th
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Literal, get_args
 
 from socsim.errors import WorkloadError
 from socsim.workloads.network import INPUT, Network, NetworkBuilder
@@ -32,6 +32,7 @@ HEAD_CHANNELS = 128
 NUM_CLASSES = 1000
 
 FirstBlock = Literal["shortcut", "projection"]
+FIRST_BLOCKS: tuple[str, ...] = get_args(FirstBlock)
 
 
 def squeezenext(

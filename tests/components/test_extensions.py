@@ -80,7 +80,9 @@ def test_refresh_during_a_transfer_delays_it_by_the_refresh():
     assert intervals(soc, "soc.dram.ch0") == [
         (15, 111), (111, 131), (131, 163), (200, 220), (278, 310), (310, 330), (330, 362)
     ]  # fmt: skip
-    actions = [row[3] for row in soc.log.rows if row[2] == "soc.dram.ch0"]
+    actions = [
+        row[3] for row in soc.log.frame().itertuples(index=False) if row[2] == "soc.dram.ch0"
+    ]
     assert actions == ["read", "refresh", "read", "refresh", "write", "refresh", "write"]
 
 

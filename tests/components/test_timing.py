@@ -61,7 +61,7 @@ def run(config: SocConfig, tiles: tuple[Tile, ...], frames: int = 1) -> Soc:
 
 
 def intervals(soc: Soc, unit: str) -> list[tuple[int, int]]:
-    return [(row[0], row[1]) for row in soc.log.rows if row[2] == unit]
+    return [(row[0], row[1]) for row in soc.log.frame().itertuples(index=False) if row[2] == unit]
 
 
 def test_one_tile_loads_computes_and_stores_in_sequence():

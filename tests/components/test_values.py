@@ -71,12 +71,16 @@ def run(config: SocConfig, tiles: tuple[Tile, ...], frames: int = 1) -> Soc:
 
 def rows(soc: Soc, unit: str) -> list[tuple[int, int, str, int, int, int]]:
     """(start, end, action, frame, tile, bytes) of each row `unit` logged, in log order."""
-    return [(r[0], r[1], r[3], r[4], r[6], r[7]) for r in soc.log.rows if r[2] == unit]
+    return [
+        (r[0], r[1], r[3], r[4], r[6], r[7])
+        for r in soc.log.frame().itertuples(index=False)
+        if r[2] == unit
+    ]
 
 
 def counts(soc: Soc, unit: str) -> list[tuple[int, ...]]:
     """The access counts of each row `unit` logged."""
-    return [tuple(r[9:]) for r in soc.log.rows if r[2] == unit]
+    return [tuple(r[9:]) for r in soc.log.frame().itertuples(index=False) if r[2] == unit]
 
 
 def test_one_tile_pays_firmware_latency_and_whole_bursts():
@@ -328,7 +332,9 @@ def test_dram_and_array_rows_carry_the_tiles_counts():
     soc = run(ONE_CHUNK, (TILE,))
     assert counts(soc, "soc.cluster0.pe_array") == [(10, 3, 5, 7, 11, 13, 0, 0)]
     assert counts(soc, "soc.dram.ch0") == [(0, 0, 0, 0, 0, 0, 75, 0), (0, 0, 0, 0, 0, 0, 0, 35)]
-    macs = [r[8] for r in soc.log.rows if r[2] == "soc.cluster0.pe_array"]
+    macs = [
+        r[8] for r in soc.log.frame().itertuples(index=False) if r[2] == "soc.cluster0.pe_array"
+    ]
     assert macs == [10]
 
 
