@@ -208,7 +208,7 @@ def test_unmappable_layer_names_layer_working_set_and_buffer():
 @pytest.mark.parametrize(
     ("field", "value", "expected"),
     [
-        ("rows", 0, "a positive integer"),
+        ("rows", 0, "a positive integer <= 4096"),
         ("glb_words_per_cycle", -3, "a positive integer"),
         ("weight_sparsity", 0.995, r"a number in \[0.0, 0.99\]"),
         ("tile_fraction", 0.005, r"a number in \[0.01, 1.0\]"),
