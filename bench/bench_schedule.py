@@ -1,5 +1,5 @@
-"""Prints Table 3's fidelity under the layer-by-layer schedule and the presets' own, side by
-side, and how fast a simulation runs under each.
+"""Prints Table 3's fidelity under the layer-by-layer schedule and the presets' own (at each
+residency of `--residency`), side by side, and how fast a simulation runs under each.
 
 Fidelity: per preset, the Spearman correlation, median and worst relative error of time
 and energy against the paper, and the headline (1.0-SqNxt-23v5 against 1.0-SqNxt-23 on
@@ -7,7 +7,7 @@ and energy against the paper, and the headline (1.0-SqNxt-23v5 against 1.0-SqNxt
 squeezelerator-16x16 (mapping cache warm) under each schedule; processor time, not wall
 time, because the machine is shared and wall time measures the neighbours.
 
-    .venv/bin/python bench/bench_schedule.py [--workers N] [--repeat N]
+    .venv/bin/python bench/bench_schedule.py [--workers N] [--repeat N] [--residency 0,0.25,0.5]
 """
 
 from __future__ import annotations
@@ -40,13 +40,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--residency", default="0,0.25,0.5", help="comma-separated fractions")
     args = parser.parse_args()
-    runs = {
-        "none": reproduce(args.workers, overrides=LAYER_BY_LAYER),
-        "presets": reproduce(args.workers),
-    }
+    residencies = [float(r) for r in args.residency.split(",")]
+    runs = {"none": reproduce(args.workers, overrides=LAYER_BY_LAYER)}
+    for r in residencies:
+        runs[f"presets r={r:g}"] = reproduce(args.workers, overrides={"schedule.residency": r})
     for name, run in runs.items():
-        ran = ", ".join(f"{k} fusion={v.fusion.value}" for k, v in run.schedule.items())
+        ran = ", ".join(
+            f"{k} fusion={v.fusion.value} residency={v.residency:g}"
+            for k, v in run.schedule.items()
+        )
         print(f"schedule {name}: {ran}")
     columns = {name: run.fidelity.T for name, run in runs.items()}
     print(pd.concat(columns, axis=1).to_string(float_format=lambda v: f"{v:.3f}"))
@@ -70,12 +74,14 @@ def main() -> None:
             ].to_string(index=False, float_format=lambda v: f"{v:.3g}")
         )
     layer_by_layer = speed(LAYER_BY_LAYER, args.repeat)
-    fused = speed({"schedule.fusion": "weightless"}, args.repeat)
     print(
         f"\nsimulate 1.0-SqNxt-23 on squeezelerator-16x16, processor time, median of {args.repeat}:"
     )
-    print(f"  fusion none        {layer_by_layer * 1e3:.1f} ms")
-    print(f"  fusion weightless  {fused * 1e3:.1f} ms  ({fused / layer_by_layer - 1:+.1%})")
+    print(f"  fusion none                  {layer_by_layer * 1e3:.1f} ms")
+    for r in residencies:
+        fused = speed({"schedule.fusion": "weightless", "schedule.residency": r}, args.repeat)
+        change = fused / layer_by_layer - 1
+        print(f"  fusion weightless, r={r:<5g}  {fused * 1e3:.1f} ms  ({change:+.1%})")
 
 
 if __name__ == "__main__":

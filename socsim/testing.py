@@ -7,7 +7,9 @@ mappings and between the DMA engines, the interconnect and DRAM, no unit busier 
 capacity, time never running backwards per unit, energy equal to the sum of its parts,
 every frame finished, and every DRAM read of an activation after its write (under the
 execution schedule the program ran: a fused pool's or add's tensor is written by the layer
-it runs in, a view's readers read its producers). It raises one `AssertionError` listing every violation with the
+it runs in, a view's readers read its producers), and each tensor the plan keeps in the
+buffer (`Program.holds`) held once per frame, with its bytes, across every row of its
+writer and last reader. It raises one `AssertionError` listing every violation with the
 unit, the cycle and the values.
 
 The Hypothesis strategies draw what to simulate, small enough for tests to stay fast:
@@ -59,6 +61,7 @@ def check_invariants(result: Result, capacities: Mapping[str, int] | None = None
         *_conserved(result),
         *_energy_adds_up(result),
         *_reads_after_writes(result),
+        *_tensors_held(result),
     ]
     unfinished = result.frames.index[result.frames["finish"] < 0].tolist()
     if unfinished:
@@ -303,6 +306,41 @@ def _reads_after_writes(result: Result) -> list[str]:
     return _shown(problems, "reads before writes")
 
 
+def _tensors_held(result: Result) -> list[str]:
+    """Per frame, each tensor the plan keeps in the buffer (`Program.holds`) is one `hold`
+    row of its bytes, tagged with its writer and tile -1, spanning every row of its writer
+    and its last reader (so the buffer's occupancy counts it wherever it is used)."""
+    events = result.events
+    tagged = events[(events["layer"] >= 0) & (events["tile"] >= 0)]
+    first = tagged.groupby(["frame", "layer"])["start"].min()
+    last = tagged.groupby(["frame", "layer"])["end"].max()
+    rows = events[(events["action"] == "hold") & (events["tile"] == -1)]
+    rows = rows.set_index(["frame", "layer"])
+    names = [layer.name for layer in result.network.layers]
+    problems = []
+    for hold in result.program.holds:
+        for frame in range(len(result.frames)):
+            key = (frame, hold.first)
+            row = rows.loc[[key]] if key in rows.index else rows.iloc[:0]
+            where = f"frame {frame} tensor {hold.tensor} (layers {hold.first}-{hold.last})"
+            if len(row) != 1 or int(row["bytes"].iloc[0]) != hold.nbytes:
+                problems.append(f"{where}: expected one hold of {hold.nbytes} bytes")
+                continue
+            start, end = int(row["start"].iloc[0]), int(row["end"].iloc[0])
+            begins = first.get(key)
+            ends = last.get((frame, hold.last))
+            if begins is not None and start > begins:
+                problems.append(
+                    f"{where}: held from cycle {start}, after {names[hold.first]} "
+                    f"starts at {begins}"
+                )
+            if ends is not None and end < ends:
+                problems.append(
+                    f"{where}: freed at cycle {end}, before {names[hold.last]} ends at {ends}"
+                )
+    return _shown(problems, "held tensors")
+
+
 def _energy_adds_up(result: Result) -> list[str]:
     energy = result.summary["energy"]
     problems = []
@@ -431,7 +469,7 @@ def networks(max_layers: int = 4, max_channels: int = 8, max_size: int = 12):
 
 def soc_configs(max_clusters: int = 3, max_array: int = 8):
     """Valid random SoCs: up to `max_clusters` clusters under any partition and execution
-    schedule, arrays of 2 to `max_array` PEs a side (broadcast or systolic), buffers of 16
+    schedule (fusion, and residency 0, 0.25 or 0.5), arrays of 2 to `max_array` PEs a side (broadcast or systolic), buffers of 16
     to 64 KiB, and bandwidths, latencies, queue depths and firmware costs drawn within
     small bounds, so runs take milliseconds."""
     from socsim.components import config as c
@@ -480,7 +518,10 @@ def soc_configs(max_clusters: int = 3, max_array: int = 8):
                 command_cycles=draw(st.integers(0, 20)),
                 prefetch_depth=draw(st.integers(1, 3)),
             ),
-            schedule=c.ScheduleConfig(fusion=draw(st.sampled_from(list(c.Fusion)))),
+            schedule=c.ScheduleConfig(
+                fusion=draw(st.sampled_from(list(c.Fusion))),
+                residency=draw(st.sampled_from([0.0, 0.25, 0.5])),
+            ),
         )
 
     return build()

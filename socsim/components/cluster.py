@@ -13,6 +13,7 @@ from socsim.components.eventlog import EventLog
 from socsim.components.global_buffer import GlobalBuffer
 from socsim.components.interconnect import Interconnect
 from socsim.components.pe_array import PeArray
+from socsim.components.residency import Hold
 from socsim.dataflow.types import LayerMapping
 
 Layers = Sequence[tuple[int, LayerMapping]]  # (layer index in the network, its mapping)
@@ -21,8 +22,10 @@ Layers = Sequence[tuple[int, LayerMapping]]  # (layer index in the network, its 
 class Cluster:
     """One accelerator cluster behind the shared interconnect.
 
-    Protocol: `yield from cluster.run(frame, layers)` runs the layers in order,
-    each to completion (a layer reads what the previous one wrote back to DRAM). Its parts
+    Protocol: `yield from cluster.run(frame, layers, holds)` runs the layers in order,
+    each to completion (a layer reads what the previous one wrote back to DRAM, or left in
+    the buffer: each of the `holds` takes its bytes of the buffer before its first layer
+    starts and frees them when its last layer ends, logged as one `hold`). Its parts
     are made by the classes their config sections name (see `socsim.components.config`).
     """
 
@@ -56,6 +59,14 @@ class Cluster:
             env, f"{scope}.controller", config.controller, self.dma, self.buffer, self.array, log
         )
 
-    def run(self, frame: int, layers: Layers) -> Generator:
+    def run(self, frame: int, layers: Layers, holds: Sequence[Hold] = ()) -> Generator:
+        taken: dict[Hold, int] = {}  # each hold taken: when its space was granted
         for index, mapping in layers:
+            for hold in holds:
+                if hold.first == index:
+                    yield self.buffer.reserve(hold.nbytes)
+                    taken[hold] = self.buffer.env.now
             yield from self.controller.run_layer(frame, index, mapping)
+            for hold in holds:
+                if hold.last == index:
+                    self.buffer.free(hold.nbytes, taken.pop(hold), (frame, hold.first, -1))

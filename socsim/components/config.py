@@ -287,6 +287,12 @@ class ScheduleConfig:
         doc="none: every tensor through DRAM; weightless: pools and adds fused into the "
         "conv or fc before them, concats as views",
     )
+    residency: float = param(
+        0.0,
+        doc="share of the buffer that tensors may keep between layers, writer to last "
+        "reader (0: every tensor through DRAM)",
+        unit=FRACTION,
+    )
 
 
 @documented
@@ -380,6 +386,7 @@ _RANGES: dict[str, tuple[float | None, float | None]] = {
     **ARRAY_RANGES,
     "clusters": (1, 1024),
     "size_bytes": (1, 2**32),
+    "residency": (0.0, 0.9),  # tiles need the rest of the buffer
     "latency_cycles": (0, None),
     "setup_cycles": (0, None),
     "layer_setup_cycles": (0, None),

@@ -7,6 +7,7 @@ from collections.abc import Generator, Sequence
 import simpy
 
 from socsim.components.cluster import Cluster, Layers
+from socsim.components.residency import Hold
 from socsim.dataflow.types import LayerMapping
 
 
@@ -37,33 +38,46 @@ class Host:
         if not self.pending:
             self.done.succeed()
 
-    def by_frames(self, arrivals: Sequence[int], layers: Layers) -> None:
-        """Each frame runs whole on the first cluster free after it arrives (FIFO)."""
+    def by_frames(
+        self, arrivals: Sequence[int], layers: Layers, holds: Sequence[Hold] = ()
+    ) -> None:
+        """Each frame runs whole on the first cluster free after it arrives (FIFO), keeping
+        the tensors of `holds` in that cluster's buffer."""
         self._records(arrivals)
         free = simpy.Store(self.env)
         free.items.extend(self.clusters)
         for frame, arrival in enumerate(arrivals):
-            self.env.process(self._whole_frame(frame, arrival, free, layers))
+            self.env.process(self._whole_frame(frame, arrival, free, layers, holds))
 
     def _whole_frame(
-        self, frame: int, arrival: int, free: simpy.Store, layers: Layers
+        self,
+        frame: int,
+        arrival: int,
+        free: simpy.Store,
+        layers: Layers,
+        holds: Sequence[Hold],
     ) -> Generator:
         """One frame: wait for its arrival and a free cluster, run every layer, hand back."""
         yield self.env.timeout(arrival)
         cluster = yield free.get()
         self.frames[frame][1] = self.env.now
-        yield from cluster.run(frame, layers)
+        yield from cluster.run(frame, layers, holds)
         self._finish(frame)
         yield free.put(cluster)
 
-    def by_pipeline(self, arrivals: Sequence[int], segments: Sequence[Layers]) -> None:
-        """Cluster i runs segment i of every frame, in frame order; frames flow through."""
+    def by_pipeline(
+        self, arrivals: Sequence[int], segments: Sequence[Layers], holds: Sequence[Hold] = ()
+    ) -> None:
+        """Cluster i runs segment i of every frame, in frame order; frames flow through.
+        Each hold lies within one segment: its cluster keeps it."""
         self._records(arrivals)
         inboxes = [simpy.Store(self.env) for _ in self.clusters]
         self.env.process(self._release(arrivals, inboxes[0]))
         for i, (cluster, segment) in enumerate(zip(self.clusters, segments, strict=True)):
             outbox = inboxes[i + 1] if i + 1 < len(inboxes) else None
-            self.env.process(self._stage(cluster, segment, len(arrivals), inboxes[i], outbox))
+            mine = [h for h in holds if any(index == h.first for index, _ in segment)]
+            stage = self._stage(cluster, segment, mine, len(arrivals), inboxes[i], outbox)
+            self.env.process(stage)
 
     def _release(self, arrivals: Sequence[int], inbox: simpy.Store) -> Generator:
         """Puts each frame into the first stage's inbox at its arrival time."""
@@ -76,6 +90,7 @@ class Host:
         self,
         cluster: Cluster,
         segment: Layers,
+        holds: Sequence[Hold],
         count: int,
         inbox: simpy.Store,
         outbox: simpy.Store | None,
@@ -85,7 +100,7 @@ class Host:
             frame = yield inbox.get()
             if self.frames[frame][1] < 0:
                 self.frames[frame][1] = self.env.now
-            yield from cluster.run(frame, segment)
+            yield from cluster.run(frame, segment, holds)
             if outbox is None:
                 self._finish(frame)
             else:

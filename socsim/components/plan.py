@@ -10,10 +10,19 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from socsim.components.config import DataflowChoice, Partition, SocConfig
-from socsim.components.schedule import ALONE, Step, candidate_steps, scheduled, settle
+from socsim.components.residency import Hold, resident
+from socsim.components.schedule import (
+    ALONE,
+    Step,
+    candidate_steps,
+    fusable,
+    fused,
+    scheduled,
+    settle,
+)
 from socsim.dataflow import ArrayConfig, Dataflow, LayerMapping, choose_dataflow, map_layer
 from socsim.energy import EnergyTable
-from socsim.errors import ConfigError
+from socsim.errors import ConfigError, MappingError
 from socsim.limits import EVENTS_PER_TILE, max_events, memory_text
 from socsim.workloads import Layer, Network
 
@@ -48,7 +57,8 @@ class Program:
     `pipeline`, cluster i runs the layers `segments[i]` (index ranges, balanced by the
     mappings' cycles); under `channels`, `shares[layer][cluster]` is that cluster's part of
     the layer, mapped on its own and scheduled like the whole (None: nothing to do). Both
-    are empty otherwise.
+    are empty otherwise. `holds` are the tensors each cluster keeps in its buffer between
+    layers (`socsim.components.residency`; empty under `channels`).
     """
 
     mappings: tuple[LayerMapping, ...]
@@ -56,6 +66,7 @@ class Program:
     segments: tuple[range, ...] = ()
     shares: tuple[tuple[LayerMapping | None, ...], ...] = ()
     steps: tuple[Step, ...] = ()
+    holds: tuple[Hold, ...] = ()
 
     @property
     def ran(self) -> tuple[tuple[LayerMapping, ...], ...]:
@@ -110,6 +121,8 @@ def plan(network: Network, soc: SocConfig) -> Program:
         shares = tuple(zip(*per_cluster, strict=True))
         return Program(scheduled(whole, steps, remap), partition, shares=shares, steps=steps)
     steps = settle(candidates, [(m,) for m in whole], glb)
+    segments: list[range] = []
+    where: dict[int, int] = {}
     if partition is Partition.PIPELINE:
         # balanced on the fused cycles; a pair they split runs alone again, which moves
         # its cycles by at most the write path's stalls, so the segments are kept
@@ -119,10 +132,29 @@ def plan(network: Network, soc: SocConfig) -> Program:
             ALONE if step.host >= 0 and where[step.host] != where[i] else step
             for i, step in enumerate(steps)
         )
-        return Program(
-            scheduled(whole, steps, remap), partition, segments=tuple(segments), steps=steps
-        )
-    return Program(scheduled(whole, steps, remap), steps=steps)
+    mappings = scheduled(whole, steps, remap)
+    hosted = {step.host: (i, step.role) for i, step in enumerate(steps) if step.host >= 0}
+
+    def in_space(i: int, glb_bytes: int) -> LayerMapping | None:
+        """Layer i as scheduled, tiled into a buffer of `glb_bytes` (None: it cannot be)."""
+        if not mappings[i].tiles:
+            return mappings[i]
+        try:
+            mapping = remap(network.layers[i], glb_bytes)
+            if i not in hosted:
+                return mapping
+            j, role = hosted[i]
+            if not fusable(mapping, whole[j], role, glb_bytes):
+                return None
+            return fused(mapping, whole[j], role, remap)
+        except MappingError:
+            return None
+
+    segment = [where[i] for i in range(len(whole))] if segments else None
+    mappings, holds = resident(
+        network, steps, mappings, soc.schedule.residency, in_space, costs, segment
+    )
+    return Program(mappings, partition, segments=tuple(segments), steps=steps, holds=holds)
 
 
 def check_work(program: Program, frames: int) -> None:

@@ -182,10 +182,14 @@ def scheduled(
         if step.role is Role.VIEW:
             out[i] = replace(mappings[i], tiles=())
         elif step.role in (Role.POOL, Role.ADD):
-            producer = with_room(mappings[step.host], mappings[i], step.role, remap)
-            out[step.host] = in_write_back(producer, mappings[i], step.role)
+            out[step.host] = fused(mappings[step.host], mappings[i], step.role, remap)
             out[i] = replace(mappings[i], tiles=())
     return tuple(out)
+
+
+def fused(producer: LayerMapping, consumer: LayerMapping, role: Role, remap: Remap) -> LayerMapping:
+    """The producer, tiled with room for `consumer` (`with_room`), running it in its write-back."""
+    return in_write_back(with_room(producer, consumer, role, remap), consumer, role)
 
 
 def with_room(

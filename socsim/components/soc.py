@@ -108,11 +108,11 @@ class Soc:
         program = self.program
         if program.partition is Partition.PIPELINE:
             segments = [program.layers_of(i) for i in range(len(self.clusters))]
-            self.host.by_pipeline(arrivals, segments)
+            self.host.by_pipeline(arrivals, segments, program.holds)
         elif program.partition is Partition.CHANNELS:
             self.host.by_channels(arrivals, program.shares)
         else:  # every cluster runs whole frames, all alike
-            self.host.by_frames(arrivals, program.layers_of(0))
+            self.host.by_frames(arrivals, program.layers_of(0), program.holds)
         try:
             self._run_watched(self.tile_bound())
             self._check_finished()

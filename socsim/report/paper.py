@@ -212,7 +212,7 @@ def render_text(reproduction: Reproduction, markdown: bool = False) -> str:
 def schedule_text(reproduction: Reproduction) -> str:
     """Which execution schedule each preset ran, as one line."""
     ran = "; ".join(
-        f"{preset} fusion={schedule.fusion.value}"
+        f"{preset} fusion={schedule.fusion.value} residency={schedule.residency:g}"
         for preset, schedule in reproduction.schedule.items()
     )
     return f"Schedule: {ran}"

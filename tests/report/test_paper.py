@@ -41,10 +41,13 @@ def test_the_report_names_the_schedule_each_preset_ran():
         table[column] = table["model"].map(TABLE3[column.removeprefix("paper_")])
     schedule = {
         "squeezelerator-8x8": ScheduleConfig(fusion=Fusion.NONE),
-        "squeezelerator-16x16": ScheduleConfig(fusion=Fusion.WEIGHTLESS),
+        "squeezelerator-16x16": ScheduleConfig(fusion=Fusion.WEIGHTLESS, residency=0.25),
     }
     run = Reproduction(table, fidelity(table), headline(table), {}, schedule)
-    line = "Schedule: squeezelerator-8x8 fusion=none; squeezelerator-16x16 fusion=weightless"
+    line = (
+        "Schedule: squeezelerator-8x8 fusion=none residency=0; "
+        "squeezelerator-16x16 fusion=weightless residency=0.25"
+    )
     assert line in render_text(run) and line in render_text(run, markdown=True)
 
 
