@@ -7,7 +7,7 @@ data); the SoC's run step only follows it and never maps a layer itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from socsim.components.config import DataflowChoice, Partition, SocConfig
 from socsim.components.residency import Hold, resident
@@ -102,8 +102,12 @@ def plan(network: Network, soc: SocConfig) -> Program:
     glb = soc.global_buffer.size_bytes
     array, choice, costs = soc.array(), soc.pe_array.dataflow, soc.energy.costs()
 
+    @cache  # residency asks for the same few sizes many times
+    def array_of(glb_bytes: int) -> ArrayConfig:
+        return replace(array, glb_bytes=glb_bytes)
+
     def remap(layer: Layer, glb_bytes: int) -> LayerMapping:
-        return map_one(layer, replace(array, glb_bytes=glb_bytes), choice, costs)
+        return map_one(layer, array_of(glb_bytes), choice, costs)
 
     parts = soc.clusters
     partition = Partition.FRAMES if parts == 1 else soc.partition
