@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from socsim.bounds import layer_bounds, run_bounds, stream_rates
 from socsim.components.config import SocConfig
 from socsim.components.plan import Program, plan
 from socsim.components.presets import load_soc
@@ -35,9 +36,12 @@ class Result:
     each cluster's share of each layer under the `channels` partition). `events` has one
     row per activity interval (see `socsim.components.eventlog`) plus the energy of each
     row per level; `layers` one row per layer (per frame: means over frames), its compute
-    figures from what ran (`program.ran`); `frames` the arrival, start, finish and latency
+    figures from what ran (`program.ran`) and the resource that bounds it (`bound`, see
+    `socsim.bounds`); `frames` the arrival, start, finish and latency
     of each frame in cycles; `summary` the headline figures (see
-    `socsim.summarize.run_summary`); `leakage` the leakage energy of each unit scope over
+    `socsim.summarize.run_summary`, with the offered, achieved and sustainable frame rates,
+    per-unit busy fractions, bandwidth used and the run's bound from `socsim.bounds`);
+    `leakage` the leakage energy of each unit scope over
     the run (`energy.idle_per_cycle` per idle cycle; sums to `summary["energy"]["idle"]`).
     Energy is priced once, by `socsim.summarize.price`. `units` is the unit table
     (`socsim.components.units`): what each `unit` of the events is, for reports to join on.
@@ -126,4 +130,9 @@ def summarize(
     events, leakage = price(log.events, config, makespan)
     layers = layer_summary(events, network, program.ran, config, units)
     summary = run_summary(events, frame_table, network, config, arrival, leakage, makespan, units)
+    # What the run achieved and what bounds it (`socsim.bounds`): in the summary, and the
+    # bound of each layer as a column of the layer table.
+    summary |= stream_rates(frame_table, events, units, config, arrival)
+    summary |= run_bounds(events, units, config, makespan)
+    layers = layers.join(layer_bounds(events, units, config)["bound"])
     return Result(network, config, program, events, layers, frame_table, summary, leakage, units)

@@ -1,0 +1,225 @@
+"""What a run achieved and what bounds it: stream rates, busy fractions, bandwidth, a verdict.
+
+Each figure is worked out from the event log and the unit table (`socsim.components.units`),
+so a user's own components are measured like socsim's:
+
+- busy: per unit, the cycles it did something (the union of its intervals, so overlapping
+  intervals count once) over the run's cycles. A global buffer's `hold` rows are occupancy,
+  and a controller pipeline's `wait_*` rows are a stage waiting on someone else's hardware:
+  neither is activity, so buffers and pipelines have no busy fraction.
+- bandwidth: the bytes DRAM and the interconnect moved over what their configured peak
+  (`bytes_per_cycle`, times the channels) could have moved in the same cycles.
+- bound: which of five resources was closest to saturation, in these terms: `compute` (the
+  PE arrays' busy fraction), `dram` and `interconnect` (bandwidth used over available),
+  `firmware` (the control processors' busy fraction) and `buffer` (the share of the time the
+  load stage waited for global-buffer space). For the run, over its cycles; for a layer,
+  over the cycles the layer spanned (summed over frames), with its own work and traffic.
+- stream rates: the offered rate (the arrival process's), the achieved rate over the steady
+  state, and the capacity, the rate the SoC would sustain were frames always waiting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from socsim.components.config import Partition, SocConfig
+from socsim.components.stream import Arrival
+
+BOUNDS = ("compute", "dram", "interconnect", "firmware", "buffer")
+NOT_ACTIVITY = ("hold",)  # plus every row on a `pipeline` unit (waits)
+
+
+def union_cycles(start: np.ndarray, end: np.ndarray, group: np.ndarray) -> pd.Series:
+    """Per group, the cycles covered by at least one of its intervals [start, end)."""
+    if not len(start):
+        return pd.Series(dtype=np.int64)
+    order = np.lexsort((start, group))
+    start, end, group = start[order], end[order], group[order]
+    first = np.r_[True, group[1:] != group[:-1]]
+    # Per group, the furthest any earlier interval reached: an interval adds what lies past it.
+    reach = pd.Series(end).groupby(group).cummax().to_numpy()
+    before = np.where(first, np.iinfo(np.int64).min, np.r_[0, reach[:-1]])
+    added = np.clip(end - np.maximum(start, before), 0, None)
+    return pd.Series(added).groupby(group).sum()
+
+
+def activity(events: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
+    """The rows that are a unit doing something: not holds, not pipeline waits."""
+    waits = units.index[units["kind"] == "pipeline"]
+    return events[~events["action"].isin(NOT_ACTIVITY) & ~events["unit"].isin(waits)]
+
+
+def busy_cycles(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
+    """Per unit scope that did something, the cycles it was busy (see the module docstring)."""
+    rows = activity(events, units)
+    unit = rows["unit"].astype(str).to_numpy(object)
+    return union_cycles(rows["start"].to_numpy(), rows["end"].to_numpy(), unit).astype(np.int64)
+
+
+def _kind(units: pd.DataFrame, kind: str) -> pd.Index:
+    return units.index[units["kind"] == kind]
+
+
+def run_bounds(
+    events: pd.DataFrame, units: pd.DataFrame, config: SocConfig, cycles: int
+) -> dict[str, Any]:
+    """Per-unit busy fractions, bandwidth used over available, and the run's bound.
+
+    Returns {"busy": {unit: fraction}, "dram_bandwidth": fraction, "interconnect_bandwidth":
+    fraction, "bound": one of `BOUNDS`, "bound_fractions": {bound: fraction}, "verdict": one
+    line (`verdict`)}, fractions of the run's `cycles`.
+    """
+    run = max(cycles, 1)
+    busy = busy_cycles(events, units) / run
+    waits = events[events["action"] == "wait_buffer"]
+    waited = int((waits["end"] - waits["start"]).sum())
+    fractions = {
+        "compute": _mean(busy, _kind(units, "pe_array")),
+        "dram": _moved(events, _kind(units, "dram")) / (_peak(config, "dram") * run),
+        "interconnect": _moved(events, _kind(units, "interconnect"))
+        / (_peak(config, "interconnect") * run),
+        "firmware": _mean(busy, _kind(units, "controller")),
+        "buffer": waited / (run * config.clusters),
+    }
+    bound = max(fractions, key=fractions.__getitem__)
+    return {
+        "busy": {unit: float(f) for unit, f in busy.items()},
+        "dram_bandwidth": fractions["dram"],
+        "interconnect_bandwidth": fractions["interconnect"],
+        "bound": bound,
+        "bound_fractions": fractions,
+        "verdict": verdict(bound, fractions),
+    }
+
+
+def _mean(busy: pd.Series, scopes: pd.Index) -> float:
+    """The mean busy fraction of `scopes`, a unit that never worked counting as 0."""
+    return float(busy.reindex(scopes, fill_value=0.0).mean()) if len(scopes) else 0.0
+
+
+def _moved(events: pd.DataFrame, scopes: pd.Index) -> float:
+    return float(events.loc[events["unit"].isin(scopes), "bytes"].sum())
+
+
+def _peak(config: SocConfig, kind: str) -> int:
+    """The bytes per cycle `kind` (dram: all channels; interconnect) moves at most."""
+    if kind == "dram":
+        return config.dram.bytes_per_cycle * config.dram.channels
+    return config.interconnect.bytes_per_cycle
+
+
+def layer_bounds(events: pd.DataFrame, units: pd.DataFrame, config: SocConfig) -> pd.DataFrame:
+    """Per layer index, the five bound fractions over the layer's span and the `bound`.
+
+    The span is the cycles from the layer's first to its last row, summed over frames; the
+    array and firmware cycles are divided by the clusters the layer holds at once (all of
+    them under `channels`, else one).
+    """
+    tagged = events[events["layer"] >= 0]
+    rows = activity(tagged, units)
+    span = tagged.groupby(["frame", "layer"], observed=True).agg(
+        start=("start", "min"), end=("end", "max")
+    )
+    span = (span["end"] - span["start"]).groupby(level="layer").sum()
+    held = config.clusters if config.partition is Partition.CHANNELS else 1
+    cycles = rows["end"] - rows["start"]
+
+    def total(values: pd.Series, scopes: pd.Index) -> pd.Series:
+        mine = rows["unit"].isin(scopes)
+        return values[mine].groupby(rows.loc[mine, "layer"]).sum().reindex(span.index, fill_value=0)
+
+    waited = tagged[tagged["action"] == "wait_buffer"]
+    table = pd.DataFrame(
+        {
+            "compute": total(cycles, _kind(units, "pe_array")) / (span * held),
+            "dram": total(rows["bytes"], _kind(units, "dram")) / (_peak(config, "dram") * span),
+            "interconnect": total(rows["bytes"], _kind(units, "interconnect"))
+            / (_peak(config, "interconnect") * span),
+            "firmware": total(cycles, _kind(units, "controller")) / (span * held),
+            "buffer": (waited["end"] - waited["start"])
+            .groupby(waited["layer"])
+            .sum()
+            .reindex(span.index, fill_value=0)
+            / (span * held),
+        }
+    ).fillna(0.0)
+    table["bound"] = table[list(BOUNDS)].idxmax(axis=1)
+    return table
+
+
+def stream_rates(
+    frames: pd.DataFrame,
+    events: pd.DataFrame,
+    units: pd.DataFrame,
+    config: SocConfig,
+    arrival: Arrival,
+) -> dict[str, float | None]:
+    """The offered, achieved and sustainable frame rates, in frames per second.
+
+    - `offered_fps`: the arrival process's rate; None for a burst (every frame at once).
+    - `achieved_fps`: frames finished per second. For a stream, in the steady state: the
+      frames after the first to finish over the time from its finish to the last (a
+      periodic stream the SoC keeps up with achieves its rate exactly; an overloaded one
+      its capacity); None with fewer than two finish times. For a burst, every frame
+      waiting from the start: the frames over the time to finish them all.
+    - `capacity_fps`: what the SoC sustains with frames always waiting, from each cluster's
+      busy cycles (the union of its units' activity) per frame it ran: under the `frames`
+      partition the clusters' rates add up, otherwise every frame needs every cluster and
+      the slowest sets the rate; DRAM and the interconnect, if busier per frame, cap it.
+    """
+    clock = config.clock_hz
+    finish = frames["finish"].dropna().to_numpy(np.int64)
+    achieved = None
+    if arrival.kind == "burst" and finish.size:
+        achieved = finish.size * clock / (finish.max() - frames["arrival"].min())
+    elif finish.size > 1 and finish.max() > finish.min():
+        achieved = (finish.size - 1) * clock / (finish.max() - finish.min())
+    rows = activity(events, units)
+    table = units.reindex(rows["unit"].cat.categories.astype(str))
+    cluster = table["cluster"].fillna(-1).to_numpy(np.int64)[rows["unit"].cat.codes.to_numpy()]
+    frame = rows["frame"].to_numpy()
+    mine = cluster >= 0
+    per_cluster = union_cycles(
+        rows["start"].to_numpy()[mine], rows["end"].to_numpy()[mine], cluster[mine]
+    )
+    tagged = mine & (frame >= 0)
+    ran = pd.Series(frame[tagged]).groupby(cluster[tagged]).nunique()
+    rates = (ran / per_cluster.reindex(ran.index)).to_numpy(float)
+    rates = rates[np.isfinite(rates)]
+    total = len(frames)
+    candidates = []
+    if rates.size:
+        candidates.append(rates.sum() if config.partition is Partition.FRAMES else rates.min())
+    busy = busy_cycles(events, units)
+    for scopes, parallel in (
+        (_kind(units, "dram"), config.dram.channels),
+        (_kind(units, "interconnect"), 1),
+    ):
+        shared = busy.reindex(scopes, fill_value=0).sum() / parallel
+        if shared:
+            candidates.append(total / shared)
+    return {
+        "offered_fps": arrival.fps if arrival.kind != "burst" else None,
+        "achieved_fps": achieved,
+        "capacity_fps": float(min(candidates) * clock) if candidates else None,
+    }
+
+
+def verdict(bound: str, fractions: dict[str, float]) -> str:
+    """One line: the bound and the figure behind it, then the runner-up's."""
+    ranked = sorted(fractions, key=fractions.__getitem__, reverse=True)
+    what = {
+        "compute": "PE arrays busy",
+        "dram": "DRAM bandwidth used",
+        "interconnect": "interconnect bandwidth used",
+        "firmware": "control processors busy",
+        "buffer": "loads waiting for buffer space",
+    }
+    second = ranked[1] if ranked[0] == bound else ranked[0]
+    return (
+        f"{bound}-bound ({what[bound]} {fractions[bound]:.0%}; "
+        f"next: {what[second]} {fractions[second]:.0%})"
+    )

@@ -1,0 +1,106 @@
+"""`socsim.bounds`: stream rates, busy fractions, bandwidth and bounds, worked by hand."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from report.test_summary_values import ODD, two_convs
+from sharing import shared
+
+import socsim
+from socsim.bounds import union_cycles
+from socsim.components.stream import Arrival
+
+
+@pytest.fixture(scope=shared("module"))
+def odd_run():
+    return socsim.simulate(two_convs(), ODD, frames=2)
+
+
+def test_union_counts_overlaps_once():
+    """a: [0,10) [5,12) [20,25) cover 12 + 5 = 17 cycles; b: [3,3) is empty, [1,4) 3."""
+    got = union_cycles(
+        np.array([20, 0, 5, 3, 1]), np.array([25, 10, 12, 3, 4]), np.array(list("aaabb"))
+    )
+    assert got.to_dict() == {"a": 17, "b": 3}
+
+
+def test_busy_bandwidth_and_bound_hand_worked(odd_run):
+    """The timeline of tests/report/test_summary_values.py: two frames of 267 cycles back
+    to back, 534 in all. Busy per unit over both frames: controller 104, DMA ch0 (loads)
+    208, ch1 (stores) 146, interconnect 72, DRAM 194, array 76; the buffer's holds and the
+    pipeline's waits are no unit's work. DRAM moved 488 bytes of a possible 534 x 3, the
+    bus 488 of 534 x 8. Bound fractions: compute 76/534 = 0.142, dram 488/1602 = 0.305,
+    interconnect 488/4272 = 0.114, firmware 104/534 = 0.195, buffer 0: DRAM-bound."""
+    summary = odd_run.summary
+    busy = {"controller": 104, "dma.ch0": 208, "dma.ch1": 146, "pe_array": 76}
+    want = {f"soc.cluster0.{unit}": b / 534 for unit, b in busy.items()}
+    want |= {"soc.interconnect": 72 / 534, "soc.dram.ch0": 194 / 534}
+    assert summary["busy"] == pytest.approx(want, rel=1e-12)
+    assert summary["dram_bandwidth"] == 488 / (534 * 3)
+    assert summary["interconnect_bandwidth"] == 488 / (534 * 8)
+    assert summary["bound_fractions"] == pytest.approx(
+        {"compute": 76 / 534, "dram": 488 / 1602, "interconnect": 488 / 4272,
+         "firmware": 104 / 534, "buffer": 0.0}, rel=1e-12
+    )  # fmt: skip
+    assert summary["bound"] == "dram"
+    assert summary["verdict"].startswith("dram-bound (DRAM bandwidth used 30%; next: control")
+
+
+def test_layer_bounds_hand_worked(odd_run):
+    """Layer a spans 142 cycles a frame (284 over two): DRAM 272 bytes of 284 x 3 = 0.32,
+    firmware (11 + 3 x 5) x 2 = 52 / 284 = 0.18, array 44 / 284 = 0.15. Layer b spans
+    125 (250): DRAM 216 / 750 = 0.29, firmware 52 / 250 = 0.21, array 32 / 250 = 0.13.
+    Both DRAM-bound; with a DRAM and bus 100x wider both are firmware-bound."""
+    assert odd_run.layers["bound"].tolist() == ["dram", "dram"]
+    wide = replace(
+        ODD,
+        dram=replace(ODD.dram, bytes_per_cycle=300),
+        interconnect=replace(ODD.interconnect, bytes_per_cycle=800),
+    )
+    assert socsim.simulate(two_convs(), wide).layers["bound"].tolist() == ["firmware"] * 2
+
+
+@pytest.mark.parametrize(
+    ("period", "finishes"),
+    [(300, (267, 567)), (100, (267, 534))],
+)
+def test_stream_rates_offered_achieved_capacity(period, finishes):
+    """Two frames of 267 cycles each. Arriving 300 cycles apart they finish at 267 and 567:
+    achieved = 1 frame after the first finish / 300 cycles, the offered rate exactly (not
+    2 / 567). Arriving 100 apart the second queues and finishes at 534: achieved 1 / 267,
+    the capacity: one cluster busy 534 cycles for two frames."""
+    clock = ODD.clock_hz
+    arrival = Arrival(kind="periodic", fps=clock / period)
+    result = socsim.simulate(two_convs(), ODD, frames=2, arrival=arrival)
+    assert tuple(result.frames["finish"]) == finishes
+    summary = result.summary
+    assert summary["offered_fps"] == clock / period
+    assert summary["achieved_fps"] == pytest.approx(clock / (finishes[1] - finishes[0]))
+    assert summary["capacity_fps"] == pytest.approx(clock / 267)
+
+
+def test_a_burst_achieves_its_frames_over_its_makespan(odd_run):
+    """Two frames waiting at 0 finish at 534: 2 / 534 cycles. A stream of one frame has
+    no steady state."""
+    assert odd_run.summary["offered_fps"] is None
+    assert odd_run.summary["achieved_fps"] == 2 * ODD.clock_hz / 534
+    single = socsim.simulate(two_convs(), ODD, frames=1, arrival=Arrival(kind="periodic", fps=9))
+    assert single.summary["achieved_fps"] is None
+    assert single.summary["capacity_fps"] == pytest.approx(ODD.clock_hz / 267)
+
+
+def test_frames_partition_adds_the_clusters_rates():
+    """Four frames at once on two clusters running whole frames: a cluster is busy from a
+    frame's start to its finish (some unit of it always works), so its rate is the frames
+    it ran over the sum of their (finish - start), and the capacity the two rates added."""
+    result = socsim.simulate(two_convs(), replace(ODD, clusters=2), frames=4)
+    frames, events = result.frames, result.events
+    computed = events[events["action"] == "compute"]
+    cluster = computed.groupby("frame")["unit"].first().astype(str).str[len("soc.cluster")]
+    service = (frames["finish"] - frames["start"]).groupby(cluster).agg(["count", "sum"])
+    assert service["count"].tolist() == [2, 2]
+    rates = service["count"] / service["sum"]
+    assert result.summary["capacity_fps"] == pytest.approx(rates.sum() * ODD.clock_hz)
