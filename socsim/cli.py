@@ -17,6 +17,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -32,6 +33,7 @@ from socsim.components.presets import (
     reference,
     to_yaml,
 )
+from socsim.components.stream import Arrival
 from socsim.errors import ConfigError, SocsimError
 from socsim.explore import Executor, ResultStore, codesign, load_spec, make_executor, sweep
 from socsim.explore.codesign import OBJECTIVES as CODESIGN_OBJECTIVES
@@ -39,9 +41,10 @@ from socsim.explore.codesign import codesign_report
 from socsim.explore.spec import FIRST_BLOCKS
 from socsim.explore.store import PARTS
 from socsim.explore.sweep import sweep_report
-from socsim.outputs import OutputDir, write_file
+from socsim.outputs import OutputDir, check_file, write_file
 from socsim.report.paper import COLUMNS, TABLE3, render_text, reproduce, write_report
 from socsim.report.paper import PRESETS as PAPER_PRESETS
+from socsim.report.trace import write_chrome_trace
 from socsim.simulation import simulate
 from socsim.workloads.load import load_network
 from socsim.workloads.network import Network
@@ -221,8 +224,13 @@ def presets(args: argparse.Namespace) -> int:
         "or a SCALE-Sim .cfg (see docs/scalesim.md)"),
     arg("--frames", type=int, default=1, metavar="N", help="frames to run (default 1)"),
     arg("--fps", type=float, metavar="F",
-        help="frames arrive periodically at F frames per second (default: all at once); "
-        "the deadline of each is one period"),
+        help="frames arrive at F frames per second (default: all at once); the deadline of "
+        "each is one period"),
+    arg("--arrival", choices=["periodic", "poisson"], default="periodic",
+        help="with --fps: one frame every 1/F s (periodic, default) or exponential gaps "
+        "of mean 1/F s (poisson, drawn from --seed)"),
+    arg("--seed", type=int, default=0, metavar="S",
+        help="seed of the Poisson arrivals (default 0)"),
     arg("--clusters", type=int, metavar="N", help="override the SoC's number of clusters"),
     arg("--partition", choices=[p.value for p in Partition],
         help="override how work is spread over clusters"),
@@ -234,7 +242,13 @@ def presets(args: argparse.Namespace) -> int:
     arg("--out", metavar="DIR",
         help="also write events.parquet, layers.csv and summary.json to DIR, all or nothing; "
         "DIR must be new, empty or an earlier 'socsim run' output"),
-    arg("--force", action="store_true", help=FORCE_HELP),
+    arg("--trace", metavar="FILE.json",
+        help="also write a Chrome/Perfetto trace (open it in ui.perfetto.dev): a track per "
+        "unit, a process per cluster"),
+    arg("--timeline", metavar="FILE.png",
+        help="also draw every unit's activity over time (.png, .svg or .pdf)"),
+    arg("--force", action="store_true",
+        help=f"{FORCE_HELP}; replace an existing --trace or --timeline file"),
 )  # fmt: skip
 def run(args: argparse.Namespace) -> int:
     """Simulate MODEL_OR_FILE on an SoC and print the summary.
@@ -242,21 +256,52 @@ def run(args: argparse.Namespace) -> int:
     cycles is the time from the first frame's arrival to the last frame's finish; seconds
     follow from the SoC clock; latencies are in seconds; energy is per level in the energy
     table's unit (the SqueezeNext paper's normalised units by default: one MAC = 1).
+    offered_fps is the arrival rate, achieved_fps the frames finished per second (a
+    stream's in its steady state), capacity_fps what the SoC would sustain; busy.* is each
+    unit's busy fraction, and bound and verdict name the resource closest to saturation
+    (see docs/events.md). -v logs each frame as it finishes.
     """
     output = OutputDir(args.out, "run", force=args.force) if args.out else None
+    files = _run_files(args)
+    if args.arrival == "poisson" and args.fps is None:
+        raise ConfigError("--arrival poisson needs --fps F, the mean frame rate")
+    arrival = None if args.fps is None else Arrival(kind=args.arrival, fps=args.fps)
     soc = load_soc(args.soc)
     overrides = {"clusters": args.clusters, "partition": args.partition}
     overrides = {k: v for k, v in overrides.items() if v is not None}
     soc = with_overrides(soc, {**overrides, **settings(args.settings)})
     network = load_network(args.network, skip_unsupported=args.skip_unsupported)
-    result = simulate(network, soc, frames=args.frames, arrival=args.fps)
+    result = simulate(network, soc, frames=args.frames, arrival=arrival, seed=args.seed)
     if output:
         _write_run(output, result)
+    if "trace" in files:
+        write_chrome_trace(result, files["trace"])
+    if "timeline" in files:
+        from socsim.report.plots import plot_timeline  # matplotlib: only when drawing
+
+        plot_timeline(result, files["timeline"])
     if args.format == "json":
         _emit(json.dumps(result.summary, indent=2) + "\n")
     else:
         _emit(_summary_table(result.summary))
     return 0
+
+
+TIMELINE_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _run_files(args: argparse.Namespace) -> dict[str, Path]:
+    """The --trace and --timeline files given, checked before the run is simulated."""
+    files = {}
+    if args.timeline is not None and Path(args.timeline).suffix.lower() not in TIMELINE_FORMATS:
+        raise ConfigError(
+            f"--timeline={args.timeline!r}, expected a file ending in "
+            + ", ".join(TIMELINE_FORMATS)
+        )
+    for name in ("trace", "timeline"):
+        if getattr(args, name) is not None:
+            files[name] = check_file(getattr(args, name), force=args.force, flag=f"--{name}")
+    return files
 
 
 def _summary_table(summary: dict[str, Any]) -> str:

@@ -8,7 +8,9 @@ can inspect or reuse what a step hands to the next.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +27,8 @@ from socsim.errors import ConfigError, SimulationError
 from socsim.summarize import frame_summary, layer_summary, price, run_summary, span
 from socsim.workloads import Network
 from socsim.workloads.load import load_network
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,15 +91,25 @@ def simulate(
     if isinstance(frames, bool) or not isinstance(frames, int) or frames < 1:
         raise ConfigError(f"frames={frames!r}, expected a positive integer")
     net, config, stream = load_network(network), load_soc(soc), Arrival.of(arrival)
+    began = time.perf_counter()
     program = plan(net, config)
     machine = elaborate(config, program)
+    logger.info(
+        "planned %s (%d layers) on %s, %d cluster(s); running %d frame(s)",
+        net.name, len(net.layers), config.name, config.clusters, frames,
+    )  # fmt: skip
     try:
         log = run(machine, frames, stream, seed)
     except SimulationError as error:
         log = machine.record(stopped=True)
         error.result = summarize(net, config, program, machine.units, log, stream)
         raise
-    return summarize(net, config, program, machine.units, log, stream)
+    result = summarize(net, config, program, machine.units, log, stream)
+    logger.info(
+        "simulated %d cycles, %d events, in %.2f s", log.end, len(log.events),
+        time.perf_counter() - began,
+    )  # fmt: skip
+    return result
 
 
 def elaborate(soc: SocConfig, program: Program) -> Soc:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator, Sequence
 
 import simpy
 
 from socsim.components.cluster import Cluster, Layers
 from socsim.dataflow.types import LayerMapping
+
+logger = logging.getLogger(__name__)
 
 
 class Host:
@@ -26,6 +29,15 @@ class Host:
     def _records(self, arrivals: Sequence[int]) -> None:
         self.frames = [[t, -1, -1] for t in arrivals]
 
+    def _finished(self, frame: int) -> None:
+        """Records the frame's finish now, and logs it: the progress `socsim -v run` shows."""
+        record = self.frames[frame]
+        record[2] = self.env.now
+        logger.info(
+            "frame %d of %d finished at cycle %d (latency %d cycles)",
+            frame + 1, len(self.frames), record[2], record[2] - record[0],
+        )  # fmt: skip
+
     def by_frames(self, arrivals: Sequence[int], layers: Layers) -> None:
         """Each frame runs whole on the first cluster free after it arrives (FIFO)."""
         self._records(arrivals)
@@ -42,7 +54,7 @@ class Host:
         cluster = yield free.get()
         self.frames[frame][1] = self.env.now
         yield from cluster.run(frame, layers)
-        self.frames[frame][2] = self.env.now
+        self._finished(frame)
         yield free.put(cluster)
 
     def by_pipeline(self, arrivals: Sequence[int], segments: Sequence[Layers]) -> None:
@@ -76,7 +88,7 @@ class Host:
                 self.frames[frame][1] = self.env.now
             yield from cluster.run(frame, segment)
             if outbox is None:
-                self.frames[frame][2] = self.env.now
+                self._finished(frame)
             else:
                 yield outbox.put(frame)
 
@@ -106,4 +118,4 @@ class Host:
                     if part is not None
                 ]
                 yield env.all_of(runs)
-            self.frames[frame][2] = env.now
+            self._finished(frame)
