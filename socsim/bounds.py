@@ -223,3 +223,36 @@ def verdict(bound: str, fractions: dict[str, float]) -> str:
         f"{bound}-bound ({what[bound]} {fractions[bound]:.0%}; "
         f"next: {what[second]} {fractions[second]:.0%})"
     )
+
+
+def bandwidth_over_time(
+    events: pd.DataFrame, units: pd.DataFrame, kind: str = "dram", bins: int = 100
+) -> pd.DataFrame:
+    """Bytes per cycle the units of `kind` (`dram`: all channels; `interconnect`) moved in
+    each of `bins` equal windows from the first row's start to the last row's end.
+
+    A row's bytes are spread evenly over its cycles, so a window gets the share of each
+    row it overlaps and the windows add up to every byte moved. Columns: `start` and `end`
+    (cycles) of each window and `bytes_per_cycle`; divide by the configured peak for a
+    fraction.
+    """
+    rows = events[events["unit"].isin(_kind(units, kind)) & (events["end"] > events["start"])]
+    start, end = rows["start"].to_numpy(np.float64), rows["end"].to_numpy(np.float64)
+    rate = rows["bytes"].to_numpy(np.float64) / (end - start)
+    lo, hi = (start.min(), end.max()) if len(rows) else (0.0, 1.0)
+    edges = np.linspace(lo, hi, bins + 1)
+
+    def moved_by(at: np.ndarray, since: np.ndarray) -> np.ndarray:
+        """Sum over rows of rate x (at - since) for the rows with since < at."""
+        order = np.argsort(since)
+        cum_rate = np.r_[0.0, np.cumsum(rate[order])]
+        cum_product = np.r_[0.0, np.cumsum(rate[order] * since[order])]
+        n = np.searchsorted(since[order], at)
+        return at * cum_rate[n] - cum_product[n]
+
+    # Bytes moved by each edge: what rows started before it, less what those ended lost.
+    moved = moved_by(edges, start) - moved_by(edges, end)
+    width = np.diff(edges)
+    return pd.DataFrame(
+        {"start": edges[:-1], "end": edges[1:], "bytes_per_cycle": np.diff(moved) / width}
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from report.test_summary_values import ODD, two_convs
 from sharing import shared
 
 import socsim
-from socsim.bounds import union_cycles
+from socsim.bounds import bandwidth_over_time, union_cycles
 from socsim.components.stream import Arrival
 
 
@@ -104,3 +105,27 @@ def test_frames_partition_adds_the_clusters_rates():
     assert service["count"].tolist() == [2, 2]
     rates = service["count"] / service["sum"]
     assert result.summary["capacity_fps"] == pytest.approx(rates.sum() * ODD.clock_hz)
+
+
+def test_bandwidth_over_time_spreads_each_row_over_its_cycles():
+    """DRAM rows: 30 B over [0, 10) and 12 B over [5, 8) (the bus row is not DRAM). Two
+    windows, [0, 5) and [5, 10): the first gets 30 / 10 = 3 B/cycle, the second 3 + 12 / 5
+    = 5.4; three windows of 10/3 cycles: 3, then 3 + 4 x (20/3 - 5) / (10/3) = 5, then
+    3 + 4 x (8 - 20/3) / (10/3) = 4.6. The windows add up to the 42 bytes."""
+    events = pd.DataFrame(
+        {"start": [0, 5, 2], "end": [10, 8, 4], "bytes": [30, 12, 99],
+         "unit": pd.Categorical(["d0", "d1", "bus"])}
+    )  # fmt: skip
+    units = pd.DataFrame({"kind": ["dram", "dram", "interconnect"]}, index=["d0", "d1", "bus"])
+    halves = bandwidth_over_time(events, units, "dram", bins=2)
+    assert halves["bytes_per_cycle"].tolist() == pytest.approx([3, 5.4])
+    table = bandwidth_over_time(events, units, "dram", bins=3)
+    assert table["bytes_per_cycle"].tolist() == pytest.approx([3, 5, 4.6])
+    assert ((table["end"] - table["start"]) * table["bytes_per_cycle"]).sum() == pytest.approx(42)
+
+
+def test_bandwidth_over_time_of_a_run_adds_up_to_its_dram_bytes(odd_run):
+    table = bandwidth_over_time(odd_run.events, odd_run.units, "dram", bins=7)
+    moved = ((table["end"] - table["start"]) * table["bytes_per_cycle"]).sum()
+    assert moved == pytest.approx(odd_run.summary["dram_bytes"])
+    assert table["bytes_per_cycle"].max() <= ODD.dram.bytes_per_cycle
