@@ -26,6 +26,7 @@ from socsim.components.config import (
     with_overrides,
 )
 from socsim.components.dma import Dma
+from socsim.components.dram import Dram
 from socsim.components.global_buffer import GlobalBuffer
 from socsim.components.interconnect import Interconnect
 from socsim.components.pe_array import PeArray
@@ -178,6 +179,36 @@ def test_an_interconnect_that_loses_bytes_is_caught_against_the_dma():
     moved, loaded = re.search(rf"soc\.dram\.ch0 by cycle \d+, {read}", message).groups()
     assert int(moved) == int(loaded) - 64
     assert "soc.interconnect by cycle " in message
+
+
+class FastDram(Dram):
+    """Moves 64 bytes per cycle whatever its config says (16 below)."""
+
+    def cycles(self, nbytes):
+        return -(-nbytes // 64)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FastDramConfig(DramConfig):
+    component = FastDram
+
+
+def test_a_dram_faster_than_configured_is_caught_naming_the_channel_and_the_rate():
+    """A 64 B/cycle bus leaves the DRAM's own timing visible: a 16 B/cycle DRAM moving a
+    load of N bytes in ceil(N / 64) cycles exceeds its configured rate; the bus, at 64,
+    keeps to its own."""
+    wide = replace(CONFIG.interconnect, bytes_per_cycle=64)
+    dram = FastDramConfig(**{**vars(CONFIG.dram), "bytes_per_cycle": 16})
+    with pytest.raises(AssertionError) as caught:
+        check_invariants(run_with(dram=dram, interconnect=wide))
+    message = str(caught.value)
+    assert re.search(
+        r"soc\.dram\.ch0: read at cycles \d+-\d+ moved \d+ bytes, (6\d|5\d)(\.\d+)? B/cycle, "
+        r"above the configured 16 bytes_per_cycle",
+        message,
+    ), message
+    assert "soc.interconnect:" not in message
+    check_invariants(run_with(dram=replace(CONFIG.dram, bytes_per_cycle=16), interconnect=wide))
 
 
 class DoubleFreeBuffer(GlobalBuffer):
