@@ -345,6 +345,20 @@ def _energy_adds_up(result: Result) -> list[str]:
 # -- Hypothesis strategies ----------------------------------------------------------------
 
 
+def component_settings(max_examples: int = 20, shrink: bool = False):
+    """Hypothesis settings for properties over whole simulations, to decorate a test with.
+
+    No deadline (a simulation takes longer than Hypothesis' 200 ms default) and
+    `max_examples` draws. Without `shrink`, a failing example is reported as drawn: shrinking
+    reruns simulations until Hypothesis' own five-minute limit on a broken component, and
+    the strategies' bounds already keep draws small.
+    """
+    from hypothesis import Phase, settings
+
+    phases = [p for p in Phase if shrink or p not in (Phase.shrink, Phase.explain)]
+    return settings(deadline=None, max_examples=max_examples, phases=phases)
+
+
 def _strategies():
     """Imported on first use: Hypothesis is a test dependency, not a runtime one."""
     from hypothesis import strategies

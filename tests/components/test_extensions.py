@@ -266,3 +266,27 @@ def test_every_violation_is_listed_in_one_error():
     with pytest.raises(AssertionError, match=r"^\d+ invariant violation\(s\):\n- ") as caught:
         check_invariants(result)
     assert "bytes loaded" in str(caught.value) and "exceeds the capacity" in str(caught.value)
+
+
+def test_component_settings_report_a_failure_as_drawn_without_shrinking():
+    """A property that fails on two-cluster SoCs: after the first failing draw only
+    Hypothesis' replay of it runs, not the reruns shrinking takes (which `shrink=True`
+    turns back on); and no deadline, as one simulation outlasts Hypothesis' 200 ms."""
+    from hypothesis import Phase, given
+
+    from socsim.testing import component_settings, networks, soc_configs
+
+    failed = []
+
+    @component_settings()
+    @given(networks(max_layers=3), soc_configs(max_clusters=2))
+    def prop(network, soc):
+        simulate(network, soc)
+        failed.append(soc.clusters == 2)
+        assert not failed[-1], "broken"
+
+    with pytest.raises(AssertionError, match="broken"):
+        prop()
+    assert failed[failed.index(True) :] == [True, True]
+    assert component_settings().deadline is None
+    assert Phase.shrink in component_settings(shrink=True).phases
