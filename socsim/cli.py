@@ -479,7 +479,9 @@ def paper(args: argparse.Namespace) -> int:
     for preset in PAPER_PRESETS.values():  # bad keys fail before any simulation starts
         with_overrides(get_preset(preset), overrides)
     output = OutputDir(args.out, "paper", force=args.force) if args.out else None
-    with tqdm(total=2 * len(TABLE3), desc="simulating", unit="run", file=sys.stderr) as bar:
+    # disable=None: a bar only when stderr is a terminal, never drawn into a pipe or a log.
+    bar = tqdm(total=2 * len(TABLE3), desc="simulating", unit="run", file=sys.stderr, disable=None)
+    with bar:
         reproduction = reproduce(
             args.workers, lambda done, total: bar.update(done - bar.n), overrides
         )

@@ -3,10 +3,12 @@ stream and bound figures of its summary."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 
 import pytest
+from report.test_paper import paper_table
 from report.test_trace import _improperly_nested
 
 from socsim import simulate
@@ -86,3 +88,27 @@ def test_summary_table_shows_rates_busy_fractions_and_the_verdict(capsys):
         assert key in rows
     assert "busy.soc.cluster1.pe_array" in rows
     assert rows["verdict"].startswith(rows["bound"] + "-bound (")
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("stream", "drawn"), [(io.StringIO, False), (Terminal, True)])
+def test_paper_draws_its_progress_bar_only_on_a_terminal(stream, drawn, monkeypatch, capsys):
+    """`socsim paper 2>log` leaves no bar in the log; on a terminal the bar is drawn."""
+    import socsim.cli
+    from socsim.report.paper import Reproduction, fidelity, headline
+
+    def reproduce(workers, progress):
+        table = paper_table()
+        progress(1, 2)
+        return Reproduction(table, fidelity(table), headline(table), {})
+
+    monkeypatch.setattr(socsim.cli, "reproduce", reproduce)
+    err = stream()
+    monkeypatch.setattr("sys.stderr", err)
+    assert main(["paper"]) == 0
+    assert ("simulating" in err.getvalue()) is drawn
+    assert "Headline" in capsys.readouterr().out
