@@ -7,6 +7,7 @@ import io
 import json
 import logging
 
+import pandas as pd
 import pytest
 from report.test_paper import paper_table
 from report.test_trace import _improperly_nested
@@ -112,3 +113,18 @@ def test_paper_draws_its_progress_bar_only_on_a_terminal(stream, drawn, monkeypa
     assert main(["paper"]) == 0
     assert ("simulating" in err.getvalue()) is drawn
     assert "Headline" in capsys.readouterr().out
+
+
+def test_a_sweep_says_when_random_draws_cannot_give_the_count(tmp_path, caplog):
+    """Two cluster counts cannot make five distinct designs: the sweep runs the two and
+    says why there are not five; its Pareto plot is written."""
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "networks: [TinyDarknet]\n"
+        "random: {seed: 1, count: 5, ranges: {clusters: {choice: [1, 2]}}}\n"
+    )
+    out = tmp_path / "sweep"
+    assert main(["sweep", str(spec), "--out", str(out), "--workers", "1"]) == 0
+    assert "2 distinct settings of the 5 asked (count): the ranges hold only 2" in caplog.text
+    assert len(pd.read_parquet(out / "parts")) == 2
+    assert (out / "pareto.png").read_bytes().startswith(b"\x89PNG")
