@@ -38,8 +38,8 @@ class Result:
     `program` is what ran, as planned before time started (`socsim.components.plan`): its
     `mappings` the mapping of each whole layer, its `work` what one frame ran (the same, or
     each cluster's share of each layer under the `channels` partition). `events` has one
-    row per activity interval (see `socsim.components.eventlog`) plus the energy of each
-    row per level; `layers` one row per layer (per frame: means over frames), its compute
+    row per activity interval plus the energy of each row per level (every column, unit
+    and action: docs/events.md); `layers` one row per layer (per frame: means over frames), its compute
     figures from what ran (`program.ran`) and the resource that bounds it (`bound`, see
     `socsim.bounds`); `frames` the arrival, start, finish and latency
     of each frame in cycles; `summary` the headline figures (see

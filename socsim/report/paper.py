@@ -190,6 +190,18 @@ def formatted(reproduction: Reproduction) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, fid
 
 
+def bounds_table(reproduction: Reproduction) -> pd.DataFrame:
+    """Per network and preset, what bounds the run (`socsim.bounds`): the bound, and the
+    PE arrays' busy share and DRAM bandwidth used, as percentages."""
+    table = pd.DataFrame({"model": TABLE3.index})
+    for tag in PRESETS:
+        summaries = [reproduction.results[(m, tag)].summary for m in table["model"]]
+        table[f"bound_{tag}"] = [s["bound"] for s in summaries]
+        for key, name in (("compute", "arrays_busy"), ("dram", "dram_bandwidth")):
+            table[f"{name}_{tag}"] = [f"{s['bound_fractions'][key]:.0%}" for s in summaries]
+    return table
+
+
 def render_text(reproduction: Reproduction, markdown: bool = False) -> str:
     """The side-by-side table, the fidelity figures and the headline as text or Markdown."""
     table, fid = formatted(reproduction)
@@ -336,6 +348,11 @@ th{{max-width:7em}}td:first-child{{text-align:left;white-space:nowrap}}
 <p>Spearman rank correlation of simulated and paper values, and the median and worst
 relative error, per preset.</p>
 <div class="wide">{html_table(fid)}</div>
+<h2>What bounds each run</h2>
+<p>The resource closest to saturation (see docs/events.md): compute (PE arrays busy),
+dram or interconnect (bandwidth used), firmware or buffer; with the arrays' busy share
+and the DRAM bandwidth used over the run.</p>
+<div class="wide">{html_table(bounds_table(reproduction))}</div>
 <h2>Headline</h2>
 <p>{html.escape(h["comparison"])}: faster by {h["faster_by"]:.0%} (paper {h["paper_faster_by"]:.0%}),
 more energy-efficient by {h["more_energy_efficient_by"]:.0%}

@@ -105,21 +105,27 @@ def test_layer_by_layer_is_the_paper_reproduced_before_schedules():
 def test_the_html_report_shows_table3_and_errors_as_percentages():
     """The paper's own values with every simulated time 5% high and energy 12.5% low: the
     fidelity table (one header row, preset a column, no empty first row) reads 5.0% and
-    12.5% errors; Table 3 has just the columns of the csv contract."""
+    12.5% errors; Table 3 has just the columns of the csv contract; the bounds table gives
+    each run's bound with its arrays' and DRAM's shares as percentages."""
     import re
+    from types import SimpleNamespace
 
-    from socsim.report.paper import Reproduction, _html
+    from socsim.report.paper import PRESETS, Reproduction, _html
 
     table = paper_table(time_scale=1.05, energy_scale=0.875)
     table["cycles_8x8"] = 1  # carried by the table, not shown
-    page = _html(Reproduction(table, fidelity(table), headline(table), {}), {})
+    bound = {"bound": "dram", "bound_fractions": {"compute": 0.414, "dram": 0.876}}
+    results = {(m, tag): SimpleNamespace(summary=bound) for m in TABLE3.index for tag in PRESETS}
+    page = _html(Reproduction(table, fidelity(table), headline(table), results), {})
     tables = re.findall(r"<table.*?</table>", page, re.S)
-    assert len(tables) == 2
+    assert len(tables) == 3
     heads = [re.findall(r"<tr.*?</tr>", re.search(r"<thead>.*?</thead>", t, re.S)[0], re.S)
              for t in tables]  # fmt: skip
-    assert [len(h) for h in heads] == [1, 1]
+    assert [len(h) for h in heads] == [1, 1, 1]
     assert len(re.findall(r"<th>", heads[0][0])) == len(COLUMNS)
     assert "<th></th>" not in tables[1] and "preset" in heads[1][0]
     cells = re.findall(r"<td>(.*?)</td>", tables[1])
     assert cells.count("5.0%") == 4 and cells.count("12.5%") == 4
     assert "squeezelerator-8x8" in cells
+    bounds = re.findall(r"<td>(.*?)</td>", tables[2])
+    assert bounds.count("dram") == bounds.count("88%") == bounds.count("41%") == 2 * len(TABLE3)
