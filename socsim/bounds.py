@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from socsim.components.config import Partition, SocConfig
+from socsim.components.plan import Program
 from socsim.components.stream import Arrival
 
 BOUNDS = ("compute", "dram", "interconnect", "firmware", "buffer")
@@ -64,13 +65,16 @@ def _kind(units: pd.DataFrame, kind: str) -> pd.Index:
 
 
 def run_bounds(
-    events: pd.DataFrame, units: pd.DataFrame, config: SocConfig, cycles: int
+    events: pd.DataFrame, units: pd.DataFrame, config: SocConfig, cycles: int, reread: int = 0
 ) -> dict[str, Any]:
     """Per-unit busy fractions, bandwidth used over available, and the run's bound.
 
     Returns {"busy": {unit: fraction}, "dram_bandwidth": fraction, "interconnect_bandwidth":
-    fraction, "bound": one of `BOUNDS`, "bound_fractions": {bound: fraction}, "verdict": one
-    line (`verdict`)}, fractions of the run's `cycles`.
+    fraction, "bound": one of `BOUNDS`, "bound_fractions": {bound: fraction},
+    "input_reread_bytes": `reread`, "verdict": one line (`verdict`)}, fractions of the run's
+    `cycles`. `reread` is the run's input bytes loaded by more than one cluster
+    (`reread_input_bytes` x frames); a memory-bound verdict says what share of the DRAM
+    bytes they are.
     """
     run = max(cycles, 1)
     busy = busy_cycles(events, units) / run
@@ -85,13 +89,21 @@ def run_bounds(
         "buffer": waited / (run * config.clusters),
     }
     bound = max(fractions, key=fractions.__getitem__)
+    line = verdict(bound, fractions)
+    dram_bytes = _moved(events, _kind(units, "dram"))
+    if reread and bound in ("dram", "interconnect") and dram_bytes:
+        line += (
+            f"; {reread / dram_bytes:.0%} of the DRAM bytes are inputs that more than one "
+            "cluster loads (channels partition)"
+        )
     return {
         "busy": {unit: float(f) for unit, f in busy.items()},
         "dram_bandwidth": fractions["dram"],
         "interconnect_bandwidth": fractions["interconnect"],
         "bound": bound,
         "bound_fractions": fractions,
-        "verdict": verdict(bound, fractions),
+        "input_reread_bytes": reread,
+        "verdict": line,
     }
 
 
@@ -206,6 +218,21 @@ def stream_rates(
         "achieved_fps": achieved,
         "capacity_fps": float(min(candidates) * clock) if candidates else None,
     }
+
+
+def reread_input_bytes(program: Program) -> int:
+    """Per frame, the input bytes clusters load from DRAM that another cluster loads too:
+    under the `channels` partition every share of a layer whose shares each read all its
+    input channels (a dense conv or fc split by filters) loads the whole input, so all
+    shares' input loads but the largest are repeats. 0 under the other partitions."""
+    if program.partition is not Partition.CHANNELS:
+        return 0
+    total = 0
+    for whole, parts in zip(program.mappings, program.ran, strict=True):
+        if len(parts) > 1 and all(m.layer.c_in == whole.layer.c_in for m in parts):
+            loads = [sum(t.ifmap_bytes * t.repeat for t in m.tiles) for m in parts]
+            total += sum(loads) - max(loads)
+    return total
 
 
 def verdict(bound: str, fractions: dict[str, float]) -> str:

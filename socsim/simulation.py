@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from socsim.bounds import layer_bounds, run_bounds, stream_rates
+from socsim.bounds import layer_bounds, reread_input_bytes, run_bounds, stream_rates
 from socsim.components.config import SocConfig
 from socsim.components.plan import Program, plan
 from socsim.components.presets import load_soc
@@ -147,6 +147,7 @@ def summarize(
     # What the run achieved and what bounds it (`socsim.bounds`): in the summary, and the
     # bound of each layer as a column of the layer table.
     summary |= stream_rates(frame_table, events, units, config, arrival)
-    summary |= run_bounds(events, units, config, makespan)
+    reread = reread_input_bytes(program) * len(frame_table)
+    summary |= run_bounds(events, units, config, makespan, reread)
     layers = layers.join(layer_bounds(events, units, config)["bound"])
     return Result(network, config, program, events, layers, frame_table, summary, leakage, units)

@@ -129,3 +129,24 @@ def test_bandwidth_over_time_of_a_run_adds_up_to_its_dram_bytes(odd_run):
     moved = ((table["end"] - table["start"]) * table["bytes_per_cycle"]).sum()
     assert moved == pytest.approx(odd_run.summary["dram_bytes"])
     assert table["bytes_per_cycle"].max() <= ODD.dram.bytes_per_cycle
+
+
+def test_inputs_every_cluster_reloads_under_channels_hand_worked():
+    """Two clusters split the filters of a (3 -> 5) and b (5 -> 2), 1x1 on 2x3 pixels, each
+    share one tile: both shares of a load its 3 x 6 inputs (36 bytes), both of b its 5 x 6
+    (60 bytes), so 36 + 60 = 96 bytes a frame are loaded twice, and the DRAM moves exactly
+    96 bytes a frame more than on one cluster. The verdict says what share that is."""
+    from socsim.components.config import Partition
+
+    two = replace(ODD, clusters=2, partition=Partition.CHANNELS)
+    split = socsim.simulate(two_convs(), two, frames=2)
+    whole = socsim.simulate(two_convs(), ODD, frames=2)
+    assert [m.tile_count for m in split.work] == [1, 1, 1, 1]
+    assert split.summary["input_reread_bytes"] == 2 * 96
+    assert split.summary["dram_bytes"] - whole.summary["dram_bytes"] == 2 * 96
+    assert whole.summary["input_reread_bytes"] == 0
+    share = 2 * 96 / split.summary["dram_bytes"]
+    assert split.summary["verdict"].endswith(
+        f"; {share:.0%} of the DRAM bytes are inputs that more than one cluster loads "
+        "(channels partition)"
+    )
