@@ -37,14 +37,16 @@ def union_cycles(start: np.ndarray, end: np.ndarray, group: np.ndarray) -> pd.Se
     """Per group, the cycles covered by at least one of its intervals [start, end)."""
     if not len(start):
         return pd.Series(dtype=np.int64)
-    order = np.lexsort((start, group))
-    start, end, group = start[order], end[order], group[order]
-    first = np.r_[True, group[1:] != group[:-1]]
-    # Per group, the furthest any earlier interval reached: an interval adds what lies past it.
-    reach = pd.Series(end).groupby(group).cummax().to_numpy()
-    before = np.where(first, np.iinfo(np.int64).min, np.r_[0, reach[:-1]])
-    added = np.clip(end - np.maximum(start, before), 0, None)
-    return pd.Series(added).groupby(group).sum()
+    keys, code = np.unique(group, return_inverse=True)
+    # Each group on a time line of its own, after the previous group's: one running maximum
+    # then serves every group, as no interval reaches into the next group's stretch.
+    offset = code.astype(np.int64) * (int(end.max()) - int(start.min()) + 1) - int(start.min())
+    order = np.lexsort((start, code))
+    lo, hi = (start + offset)[order], (end + offset)[order]
+    reach = np.r_[np.iinfo(np.int64).min, np.maximum.accumulate(hi)[:-1]]
+    # An interval adds what lies past every earlier interval of its group.
+    added = np.clip(hi - np.maximum(lo, reach), 0, None)
+    return pd.Series(np.bincount(code[order], weights=added, minlength=len(keys)), index=keys)
 
 
 def activity(events: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
@@ -56,8 +58,9 @@ def activity(events: pd.DataFrame, units: pd.DataFrame) -> pd.DataFrame:
 def busy_cycles(events: pd.DataFrame, units: pd.DataFrame) -> pd.Series:
     """Per unit scope that did something, the cycles it was busy (see the module docstring)."""
     rows = activity(events, units)
-    unit = rows["unit"].astype(str).to_numpy(object)
-    return union_cycles(rows["start"].to_numpy(), rows["end"].to_numpy(), unit).astype(np.int64)
+    code = rows["unit"].cat.codes.to_numpy()
+    busy = union_cycles(rows["start"].to_numpy(), rows["end"].to_numpy(), code).astype(np.int64)
+    return busy.set_axis(rows["unit"].cat.categories.astype(str)[busy.index])
 
 
 def _kind(units: pd.DataFrame, kind: str) -> pd.Index:
@@ -131,33 +134,41 @@ def layer_bounds(events: pd.DataFrame, units: pd.DataFrame, config: SocConfig) -
     them under `channels`, else one).
     """
     tagged = events[events["layer"] >= 0]
-    rows = activity(tagged, units)
-    span = tagged.groupby(["frame", "layer"], observed=True).agg(
-        start=("start", "min"), end=("end", "max")
-    )
-    span = (span["end"] - span["start"]).groupby(level="layer").sum()
+    layer, frame = tagged["layer"].to_numpy(), tagged["frame"].to_numpy()
+    begin, finish = tagged["start"].to_numpy(), tagged["end"].to_numpy()
+    count = int(layer.max()) + 1 if len(layer) else 0
+    # Each (frame, layer)'s span, from its first row's start to its last row's end.
+    pairs, pair = np.unique(frame.astype(np.int64) * count + layer, return_inverse=True)
+    low, high = np.full(len(pairs), begin.max(initial=0)), np.zeros(len(pairs), begin.dtype)
+    np.minimum.at(low, pair, begin)
+    np.maximum.at(high, pair, finish)
+    span = np.bincount(pairs % count, weights=high - low, minlength=count)
+    kind = units["kind"].reindex(tagged["unit"].cat.categories.astype(str)).to_numpy(object)
+    kind = kind[tagged["unit"].cat.codes.to_numpy()]
+    action = tagged["action"].astype(str).to_numpy(object)
     held = config.clusters if config.partition is Partition.CHANNELS else 1
-    cycles = rows["end"] - rows["start"]
 
-    def total(values: pd.Series, scopes: pd.Index) -> pd.Series:
-        mine = rows["unit"].isin(scopes)
-        return values[mine].groupby(rows.loc[mine, "layer"]).sum().reindex(span.index, fill_value=0)
+    def total(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        return np.bincount(layer[rows], weights=values[rows], minlength=count)
 
-    waited = tagged[tagged["action"] == "wait_buffer"]
-    table = pd.DataFrame(
-        {
-            "compute": total(cycles, _kind(units, "pe_array")) / (span * held),
-            "dram": total(rows["bytes"], _kind(units, "dram")) / (_peak(config, "dram") * span),
-            "interconnect": total(rows["bytes"], _kind(units, "interconnect"))
-            / (_peak(config, "interconnect") * span),
-            "firmware": total(cycles, _kind(units, "controller")) / (span * held),
-            "buffer": (waited["end"] - waited["start"])
-            .groupby(waited["layer"])
-            .sum()
-            .reindex(span.index, fill_value=0)
-            / (span * held),
-        }
-    ).fillna(0.0)
+    cycles, moved = (finish - begin).astype(float), tagged["bytes"].to_numpy(float)
+    present = np.unique(layer)
+    table = (
+        pd.DataFrame(
+            {
+                "compute": total(cycles, kind == "pe_array") / (span * held),
+                "dram": total(moved, kind == "dram") / (_peak(config, "dram") * span),
+                "interconnect": total(moved, kind == "interconnect")
+                / (_peak(config, "interconnect") * span),
+                "firmware": total(cycles, (kind == "controller") & (action != "hold"))
+                / (span * held),
+                "buffer": total(cycles, action == "wait_buffer") / (span * held),
+            }
+        )
+        .iloc[present]
+        .fillna(0.0)
+    )
+    table.index = pd.Index(present, name="layer")
     table["bound"] = table[list(BOUNDS)].idxmax(axis=1)
     return table
 
@@ -198,8 +209,9 @@ def stream_rates(
         rows["start"].to_numpy()[mine], rows["end"].to_numpy()[mine], cluster[mine]
     )
     tagged = mine & (frame >= 0)
-    ran = pd.Series(frame[tagged]).groupby(cluster[tagged]).nunique()
-    rates = (ran / per_cluster.reindex(ran.index)).to_numpy(float)
+    pairs = np.unique(np.stack([cluster[tagged], frame[tagged]]), axis=1)
+    clusters, ran = np.unique(pairs[0], return_counts=True)
+    rates = ran / per_cluster.reindex(clusters).to_numpy(float)
     rates = rates[np.isfinite(rates)]
     total = len(frames)
     candidates = []
