@@ -102,10 +102,10 @@ def test_paper_draws_its_progress_bar_only_on_a_terminal(stream, drawn, monkeypa
     import socsim.cli
     from socsim.report.paper import Reproduction, fidelity, headline
 
-    def reproduce(workers, progress):
+    def reproduce(workers, progress, overrides=None):
         table = paper_table()
         progress(1, 2)
-        return Reproduction(table, fidelity(table), headline(table), {})
+        return Reproduction(table, fidelity(table), headline(table), {}, {})
 
     monkeypatch.setattr(socsim.cli, "reproduce", reproduce)
     err = stream()

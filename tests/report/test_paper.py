@@ -116,7 +116,7 @@ def test_the_html_report_shows_table3_and_errors_as_percentages():
     table["cycles_8x8"] = 1  # carried by the table, not shown
     bound = {"bound": "dram", "bound_fractions": {"compute": 0.414, "dram": 0.876}}
     results = {(m, tag): SimpleNamespace(summary=bound) for m in TABLE3.index for tag in PRESETS}
-    page = _html(Reproduction(table, fidelity(table), headline(table), results), {})
+    page = _html(Reproduction(table, fidelity(table), headline(table), results, {}), {})
     tables = re.findall(r"<table.*?</table>", page, re.S)
     assert len(tables) == 3
     heads = [re.findall(r"<tr.*?</tr>", re.search(r"<thead>.*?</thead>", t, re.S)[0], re.S)
