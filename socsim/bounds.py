@@ -153,6 +153,7 @@ def layer_bounds(events: pd.DataFrame, units: pd.DataFrame, config: SocConfig) -
 
     cycles, moved = (finish - begin).astype(float), tagged["bytes"].to_numpy(float)
     present = np.unique(layer)
+    span = np.where(span > 0, span, np.nan)  # a layer without rows (fused away) has no span
     table = (
         pd.DataFrame(
             {
@@ -160,8 +161,7 @@ def layer_bounds(events: pd.DataFrame, units: pd.DataFrame, config: SocConfig) -
                 "dram": total(moved, kind == "dram") / (_peak(config, "dram") * span),
                 "interconnect": total(moved, kind == "interconnect")
                 / (_peak(config, "interconnect") * span),
-                "firmware": total(cycles, (kind == "controller") & (action != "hold"))
-                / (span * held),
+                "firmware": total(cycles, kind == "controller") / (span * held),
                 "buffer": total(cycles, action == "wait_buffer") / (span * held),
             }
         )
