@@ -54,9 +54,10 @@ def main() -> None:
                 "deadline ms": 1e3 * (arrival.deadline_s or 1 / arrival.fps),
                 "p50 ms": 1e3 * s["latency_p50"],
                 "p99 ms": 1e3 * s["latency_p99"],
-                # frames / (last finish - first arrival): for a short stream this is a bit
-                # above the camera's rate; in an overload it is what the SoC sustains.
-                "fps out": s["throughput_fps"],
+                # frames finished per second after the first: the camera's rate when
+                # the SoC keeps up, its capacity in an overload.
+                "fps out": s["achieved_fps"],
+                "capacity": result.bounds["capacity_fps"],
                 "missed": f"{s['deadline_misses']}/{s['frames']}",
             }
         )

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -33,9 +34,10 @@ from socsim.components.presets import (
     reference,
     to_yaml,
 )
+from socsim.components.stream import Arrival
 from socsim.errors import ConfigError, SocsimError
 from socsim.limits import MAX_EVENTS, MAX_POINTS, limited, memory_text
-from socsim.outputs import OutputDir, write_file
+from socsim.outputs import OutputDir, check_file, write_file
 from socsim.workloads.load import load_network
 from socsim.workloads.network import Network
 from socsim.workloads.onnx_io import to_onnx
@@ -237,8 +239,13 @@ def presets(args: argparse.Namespace) -> int:
         "or a SCALE-Sim .cfg (see docs/scalesim.md)"),
     arg("--frames", type=int, default=1, metavar="N", help="frames to run (default 1)"),
     arg("--fps", type=float, metavar="F",
-        help="frames arrive periodically at F frames per second (default: all at once); "
-        "the deadline of each is one period"),
+        help="frames arrive at F frames per second (default: all at once); the deadline of "
+        "each is one period"),
+    arg("--arrival", choices=["periodic", "poisson"], default="periodic",
+        help="with --fps: one frame every 1/F s (periodic, default) or exponential gaps "
+        "of mean 1/F s (poisson, drawn from --seed)"),
+    arg("--seed", type=int, default=0, metavar="S",
+        help="seed of the Poisson arrivals (default 0)"),
     arg("--clusters", type=int, metavar="N", help="override the SoC's number of clusters"),
     arg("--partition", choices=[p.value for p in Partition],
         help="override how work is spread over clusters"),
@@ -250,7 +257,13 @@ def presets(args: argparse.Namespace) -> int:
     arg("--out", metavar="DIR",
         help="also write events.parquet, layers.csv and summary.json to DIR, all or nothing; "
         "DIR must be new, empty or an earlier 'socsim run' output"),
-    arg("--force", action="store_true", help=FORCE_HELP),
+    arg("--trace", metavar="FILE.json",
+        help="also write a Chrome/Perfetto trace (open it in ui.perfetto.dev): a track per "
+        "unit, a process per cluster"),
+    arg("--timeline", metavar="FILE.png",
+        help="also draw every unit's activity over time (.png, .svg or .pdf)"),
+    arg("--force", action="store_true",
+        help=f"{FORCE_HELP}; replace an existing --trace or --timeline file"),
     arg("--max-events", type=int, metavar="N",
         help=f"refuse a run estimated past N events (default {MAX_EVENTS:,}, about "
         f"{memory_text(MAX_EVENTS)}; or set SOCSIM_MAX_EVENTS)"),
@@ -261,8 +274,16 @@ def run(args: argparse.Namespace) -> int:
     cycles is the time from the first frame's arrival to the last frame's finish; seconds
     follow from the SoC clock; latencies are in seconds; energy is per level in the energy
     table's unit (the SqueezeNext paper's normalised units by default: one MAC = 1).
+    offered_fps is the arrival rate, achieved_fps the frames finished per second (a
+    stream's in its steady state), capacity_fps what the SoC would sustain; busy.* is each
+    unit's busy fraction, and bound and verdict name the resource closest to saturation
+    (see docs/events.md). -v logs each frame as it finishes.
     """
     output = OutputDir(args.out, "run", force=args.force) if args.out else None
+    files = _run_files(args)
+    if args.arrival == "poisson" and args.fps is None:
+        raise ConfigError("--arrival poisson needs --fps F, the mean frame rate")
+    arrival = None if args.fps is None else Arrival(kind=args.arrival, fps=args.fps)
     soc = load_soc(args.soc)
     overrides = {"clusters": args.clusters, "partition": args.partition}
     overrides = {k: v for k, v in overrides.items() if v is not None}
@@ -271,14 +292,45 @@ def run(args: argparse.Namespace) -> int:
     from socsim.simulation import simulate
 
     with limited(max_events=args.max_events):
-        result = simulate(network, soc, frames=args.frames, arrival=args.fps)
+        result = simulate(network, soc, frames=args.frames, arrival=arrival, seed=args.seed)
     if output:
         _write_run(output, result)
+    if "trace" in files:
+        from socsim.report.trace import write_chrome_trace
+
+        write_chrome_trace(result, files["trace"])
+    if "timeline" in files:
+        from socsim.report.plots import plot_timeline  # matplotlib: only when drawing
+
+        plot_timeline(result, files["timeline"])
+    figures = _figures(result)
     if args.format == "json":
-        _emit(json.dumps(result.summary, indent=2) + "\n")
+        _emit(json.dumps(figures, indent=2) + "\n")
     else:
-        _emit(_summary_table(result.summary))
+        _emit(_summary_table(figures))
     return 0
+
+
+def _figures(result: Any) -> dict[str, Any]:
+    """What `run` prints and writes: the summary, then what bounds the run (`Result.bounds`)."""
+    return {**result.summary, **result.bounds}
+
+
+TIMELINE_FORMATS = (".png", ".svg", ".pdf")
+
+
+def _run_files(args: argparse.Namespace) -> dict[str, Path]:
+    """The --trace and --timeline files given, checked before the run is simulated."""
+    files = {}
+    if args.timeline is not None and Path(args.timeline).suffix.lower() not in TIMELINE_FORMATS:
+        raise ConfigError(
+            f"--timeline={args.timeline!r}, expected a file ending in "
+            + ", ".join(TIMELINE_FORMATS)
+        )
+    for name in ("trace", "timeline"):
+        if getattr(args, name) is not None:
+            files[name] = check_file(getattr(args, name), force=args.force, flag=f"--{name}")
+    return files
 
 
 def _summary_table(summary: dict[str, Any]) -> str:
@@ -304,7 +356,7 @@ def _write_run(output: OutputDir, result: Any) -> None:
     with output.write() as tmp:
         result.events.to_parquet(tmp / "events.parquet", index=False)
         result.layers.to_csv(tmp / "layers.csv")
-        (tmp / "summary.json").write_text(json.dumps(result.summary, indent=2) + "\n")
+        (tmp / "summary.json").write_text(json.dumps(_figures(result), indent=2) + "\n")
 
 
 MAX_POINTS_ARGUMENT = arg(
@@ -477,7 +529,9 @@ def paper(args: argparse.Namespace) -> int:
     for preset in PAPER_PRESETS.values():  # bad keys fail before any simulation starts
         with_overrides(get_preset(preset), overrides)
     output = OutputDir(args.out, "paper", force=args.force) if args.out else None
-    with tqdm(total=2 * len(TABLE3), desc="simulating", unit="run", file=sys.stderr) as bar:
+    # disable=None: a bar only when stderr is a terminal, never drawn into a pipe or a log.
+    bar = tqdm(total=2 * len(TABLE3), desc="simulating", unit="run", file=sys.stderr, disable=None)
+    with bar:
         reproduction = reproduce(
             args.workers, lambda done, total: bar.update(done - bar.n), overrides
         )

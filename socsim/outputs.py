@@ -252,6 +252,18 @@ def write_file(
 ) -> None:
     """Writes `data` to the file `path` whole or not at all; an existing file is replaced only
     with `force`, and never anything but a regular file."""
+    target = check_file(path, force=force, flag=flag)
+    try:
+        replace_file(target, data.encode() if isinstance(data, str) else data)
+    except OSError as error:
+        raise ConfigError(
+            f"{flag}={str(path)!r}: {error.strerror or error}, expected a writable file path"
+        ) from None
+
+
+def check_file(path: str | os.PathLike, *, force: bool = False, flag: str = "--out") -> Path:
+    """`path` resolved if `write_file` may write there (a regular file only with `force`, in
+    a folder that exists), else a ConfigError: checked before a long computation."""
     given = str(path)
     target = check_target(path, flag=flag, expected="a file path")
     if target.is_dir():
@@ -262,12 +274,11 @@ def write_file(
         raise ConfigError(
             f"{flag}={given!r} exists; choose another {flag} or pass --force to replace it"
         )
-    try:
-        replace_file(target, data.encode() if isinstance(data, str) else data)
-    except OSError as error:
+    if not target.parent.is_dir():
         raise ConfigError(
-            f"{flag}={given!r}: {error.strerror or error}, expected a writable file path"
-        ) from None
+            f"{flag}={given!r}: no folder {str(target.parent)!r}, expected a file path"
+        )
+    return target
 
 
 def replace_file(path: Path, data: bytes | Callable[[IO[Any]], Any], mode: str = "wb") -> None:

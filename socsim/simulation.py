@@ -8,13 +8,16 @@ can inspect or reuse what a step hands to the next.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import pandas as pd
 
+from socsim.bounds import capacity_fps, frame_rates, layer_bounds, reread_input_bytes, run_bounds
 from socsim.checks import checked_number
 from socsim.components.config import SocConfig
 from socsim.components.eventlog import EventLog
@@ -35,6 +38,8 @@ from socsim.summarize import (
 from socsim.workloads import Network
 from socsim.workloads.load import load_network
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class Result:
@@ -43,16 +48,19 @@ class Result:
     `program` is what ran, as planned before time started (`socsim.components.plan`): its
     `mappings` the mapping of each whole layer, its `work` what one frame ran (the same, or
     each cluster's share of each layer under the `channels` partition). `events` has one
-    row per activity interval (see `socsim.components.eventlog`) plus the energy of each
-    row per level, built from `log` when first read (a run with `keep_events=False` kept
-    none: reading it raises `ValueError`); `layers` one row per layer (per frame: means
-    over frames), its compute figures from what ran (`program.ran`); `frames` the
-    arrival, start, finish and latency of each frame in cycles; `summary` the headline
-    figures (see `socsim.summarize.run_summary`); `leakage` the leakage energy of each
-    unit scope over the run (`energy.idle_per_cycle` per idle cycle; sums to
-    `summary["energy"]["idle"]`). Energy is priced in `socsim.summarize` only: the
-    summaries from the log's summed counts, the events row by row (`with_energy`) when
-    they are read. `units` is the unit table
+    row per activity interval plus the energy of each row per level (every column, unit
+    and action: docs/events.md), built from `log` when first read (a run with
+    `keep_events=False` kept none: reading it raises `ValueError`); `layers` one row per
+    layer (per frame: means over frames), its compute figures from what ran
+    (`program.ran`); `frames` the arrival, start, finish and latency of each frame in
+    cycles; `summary` the headline figures (see `socsim.summarize.run_summary`, with the
+    offered and achieved frame rates of `socsim.bounds.frame_rates`); `leakage` the
+    leakage energy of each unit scope over the run (`energy.idle_per_cycle` per idle
+    cycle; sums to `summary["energy"]["idle"]`). What bounds the run, which reads the
+    events, is computed when first read: `bounds` for the run, `layer_bounds` per layer
+    (`socsim.bounds`). Energy is priced in `socsim.summarize` only: the summaries from
+    the log's summed counts, the events row by row (`with_energy`) when they are read.
+    `units` is the unit table
     (`socsim.components.units`): what each `unit` of the events is, for reports to join on.
     """
 
@@ -70,6 +78,25 @@ class Result:
     def events(self) -> pd.DataFrame:
         """Every event, with its energy per level (priced by `socsim.summarize.with_energy`)."""
         return with_energy(self.log.frame(), self.soc)
+
+    @cached_property
+    def bounds(self) -> dict[str, Any]:
+        """What bounds the run, from its events (`socsim.bounds`): `run_bounds`' per-unit
+        `busy` fractions, `dram_bandwidth`, `interconnect_bandwidth`, `bound`,
+        `bound_fractions`, `input_reread_bytes` and `verdict`, plus `capacity_fps`, the
+        rate the SoC sustains with frames always waiting. Raises `ValueError` for a run
+        with `keep_events=False`."""
+        frames, cycles = len(self.frames), self.summary["cycles"]
+        reread = reread_input_bytes(self.program) * frames
+        figures = run_bounds(self.events, self.units, self.soc, cycles, reread)
+        return {**figures, "capacity_fps": capacity_fps(frames, self.events, self.units, self.soc)}
+
+    @cached_property
+    def layer_bounds(self) -> pd.DataFrame:
+        """Per layer that logged rows (index `layer`, as in `layers`), the five bound
+        fractions over its span and its `bound` (`socsim.bounds.layer_bounds`). Raises
+        `ValueError` for a run with `keep_events=False`."""
+        return layer_bounds(self.events, self.units, self.soc)
 
     @property
     def mappings(self) -> tuple[LayerMapping, ...]:
@@ -107,16 +134,26 @@ def simulate(
     seed = checked_number("seed", seed, quantity="integer", low=0, high=2**64 - 1, integer=True)
     net, config, stream = load_network(network), load_soc(soc), Arrival.of(arrival)
     stream.check_clock(config.clock_hz)
+    began = time.perf_counter()
     program = plan(net, config)
     check_work(program, frames)
     machine = elaborate(config, program, keep_events)
+    logger.info(
+        "planned %s (%d layers) on %s, %d cluster(s); running %d frame(s)",
+        net.name, len(net.layers), config.name, config.clusters, frames,
+    )  # fmt: skip
     try:
         log = run(machine, frames, stream, seed)
     except SimulationError as error:
         log = machine.record(stopped=True)
         error.result = summarize(net, config, program, machine.units, log, stream)
         raise
-    return summarize(net, config, program, machine.units, log, stream)
+    result = summarize(net, config, program, machine.units, log, stream)
+    logger.info(
+        "simulated %d cycles, %d events, in %.2f s", log.end, len(log.log),
+        time.perf_counter() - began,
+    )  # fmt: skip
+    return result
 
 
 def elaborate(soc: SocConfig, program: Program, keep_events: bool = True) -> Soc:
@@ -154,4 +191,5 @@ def summarize(
     leakage = leakage_by_unit(records, config, makespan)
     layers = layer_summary(records, network, program.ran, config, units)
     summary = run_summary(records, frame_table, network, config, arrival, leakage, makespan, units)
+    summary |= frame_rates(frame_table, config, arrival)
     return Result(network, config, program, records, layers, frame_table, summary, leakage, units)

@@ -192,7 +192,8 @@ def run_summary(
     makespan: int,
     units: pd.DataFrame,
 ) -> dict[str, Any]:
-    """The headline figures: time, work, traffic, energy by level, and stream statistics.
+    """The headline figures: time, work, traffic, energy by level, and stream statistics
+    (the offered and achieved frame rates are added by `socsim.bounds.frame_rates`).
 
     `cycles` is the `makespan`; `utilization` MACs over (cycles x PEs x clusters);
     latencies (of the finished frames; NaN if none) are in seconds; energy in the table's
@@ -222,7 +223,6 @@ def run_summary(
         "arrival": arrival.kind,
         "latency_p50": float(np.percentile(latency, 50)) if latency.size else float("nan"),
         "latency_p99": float(np.percentile(latency, 99)) if latency.size else float("nan"),
-        "throughput_fps": len(frames) / seconds if seconds else 0.0,
         "deadline_s": None if deadline is None else deadline / config.clock_hz,
         "deadline_misses": int(frames["missed"].sum()),
     }

@@ -4,12 +4,13 @@
 components that follow the protocols (see `socsim.components`): global-buffer occupancy
 within capacity and never negative, bytes and MACs of every tile conserved against the
 mappings and between the DMA engines, the interconnect and DRAM, no unit busier than its
-capacity, time never running backwards per unit, energy equal to the sum of its parts,
-every frame finished, and every DRAM read of an activation after its write (under the
-execution schedule the program ran: a fused pool's or add's tensor is written by the layer
-it runs in, a view's readers read its producers), and each tensor the plan keeps in the
-buffer (`Program.holds`) held once per frame, with its bytes, across every row of its
-writer and last reader. It raises one `AssertionError` listing every violation with the
+capacity, no DRAM channel or interconnect moving more bytes per cycle than configured,
+time never running backwards per unit, energy equal to the sum of its parts, every frame
+finished, and every DRAM read of an activation after its write (under the execution
+schedule the program ran: a fused pool's or add's tensor is written by the layer it runs
+in, a view's readers read its producers), and each tensor the plan keeps in the buffer
+(`Program.holds`) held once per frame, with its bytes, across every row of its writer and
+last reader. It raises one `AssertionError` listing every violation with the
 unit, the cycle and the values.
 
 The Hypothesis strategies draw what to simulate, small enough for tests to stay fast:
@@ -58,6 +59,7 @@ def check_invariants(result: Result, capacities: Mapping[str, int] | None = None
         *_time_runs_forward(events),
         *_buffer_within_capacity(events, result.soc.global_buffer.size_bytes),
         *_within_capacity(events, result.units, rules),
+        *_within_bandwidth(result),
         *_conserved(result),
         *_energy_adds_up(result),
         *_reads_after_writes(result),
@@ -146,6 +148,27 @@ def _within_capacity(
                 f"({listed}), capacity {capacity}"
             )
     return problems
+
+
+def _within_bandwidth(result: Result) -> list[str]:
+    """No row of a DRAM channel or the interconnect moves more bytes than its cycles allow at
+    the configured `bytes_per_cycle` (a DRAM's per channel)."""
+    events, kinds = result.events, result.units["kind"]
+    peaks = {
+        "dram": result.soc.dram.bytes_per_cycle,
+        "interconnect": result.soc.interconnect.bytes_per_cycle,
+    }
+    problems = []
+    for kind, peak in peaks.items():
+        rows = events[events["unit"].isin(kinds.index[kinds == kind])]
+        fast = rows[rows["bytes"] > (rows["end"] - rows["start"]) * peak]
+        problems += [
+            f"{row.unit}: {row.action} at cycles {row.start}-{row.end} moved {row.bytes} bytes, "
+            f"{row.bytes / max(row.end - row.start, 1):.4g} B/cycle, above the configured "
+            f"{peak} bytes_per_cycle"
+            for row in fast.itertuples()
+        ]
+    return _shown(problems, "bandwidth")
 
 
 KEY = ["frame", "layer", "tile"]
@@ -357,6 +380,20 @@ def _energy_adds_up(result: Result) -> list[str]:
 
 
 # -- Hypothesis strategies ----------------------------------------------------------------
+
+
+def component_settings(max_examples: int = 20, shrink: bool = False):
+    """Hypothesis settings for properties over whole simulations, to decorate a test with.
+
+    No deadline (a simulation takes longer than Hypothesis' 200 ms default) and
+    `max_examples` draws. Without `shrink`, a failing example is reported as drawn: shrinking
+    reruns simulations until Hypothesis' own five-minute limit on a broken component, and
+    the strategies' bounds already keep draws small.
+    """
+    from hypothesis import Phase, settings
+
+    phases = [p for p in Phase if shrink or p not in (Phase.shrink, Phase.explain)]
+    return settings(deadline=None, max_examples=max_examples, phases=phases)
 
 
 def _strategies():

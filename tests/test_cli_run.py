@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from socsim.cli import main
 
@@ -35,7 +36,9 @@ def test_a_stream_reports_latency_and_throughput(capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["frames"] == 3 and summary["arrival"] == "periodic"
     assert 0 < summary["latency_p50"] <= summary["latency_p99"]
-    assert summary["throughput_fps"] > 0
+    # Two clusters keep up with 30 fps: frames leave as they arrive, a period apart.
+    assert summary["offered_fps"] == 30 and summary["capacity_fps"] > 30
+    assert summary["achieved_fps"] == pytest.approx(30, rel=1e-6)
 
 
 def test_out_writes_events_layers_and_summary(tmp_path, capsys):

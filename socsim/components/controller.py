@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator, Iterator
 
 import simpy
@@ -12,6 +13,8 @@ from socsim.components.eventlog import EventLog
 from socsim.components.global_buffer import GlobalBuffer
 from socsim.components.pe_array import PeArray
 from socsim.dataflow.types import LayerMapping, Tile
+
+logger = logging.getLogger(__name__)
 
 
 def expand(mapping: LayerMapping) -> Iterator[Tile]:
@@ -84,6 +87,8 @@ class Controller:
         if not mapping.tiles:
             return
         env = self.env
+        logger.debug("%s: frame %d layer %d (%s) starts at cycle %d", self.scope, frame, index,
+                     mapping.layer.name, env.now)  # fmt: skip
         yield from self.firmware(self.config.layer_setup_cycles, "setup", (frame, index, -1))
         depth = self.config.prefetch_depth
         slots = simpy.Container(env, capacity=depth, init=depth)

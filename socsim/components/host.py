@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator, Sequence
 
 import simpy
@@ -9,6 +10,8 @@ import simpy
 from socsim.components.cluster import Cluster, Layers
 from socsim.components.residency import Hold
 from socsim.dataflow.types import LayerMapping
+
+logger = logging.getLogger(__name__)
 
 
 class Host:
@@ -33,7 +36,14 @@ class Host:
         self.done = self.env.event()  # succeeds when the last frame finishes
 
     def _finish(self, frame: int) -> None:
-        self.frames[frame][2] = self.env.now
+        """Records the frame's finish now and logs it (the progress `socsim -v run` shows);
+        `done` succeeds with the last frame."""
+        record = self.frames[frame]
+        record[2] = self.env.now
+        logger.info(
+            "frame %d of %d finished at cycle %d (latency %d cycles)",
+            frame + 1, len(self.frames), record[2], record[2] - record[0],
+        )  # fmt: skip
         self.pending -= 1
         if not self.pending:
             self.done.succeed()

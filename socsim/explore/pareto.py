@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
 OBJECTIVES = ("seconds", "energy_total", "params")  # all minimised
+NAMED = 8  # Pareto designs labelled with network and settings; more get numbers only
 
 
 def pareto(frame: pd.DataFrame, objectives: Sequence[str] = OBJECTIVES) -> pd.DataFrame:
@@ -40,8 +42,10 @@ def pareto(frame: pd.DataFrame, objectives: Sequence[str] = OBJECTIVES) -> pd.Da
 def pareto_figure(results: pd.DataFrame, front: pd.DataFrame) -> Figure:
     """Energy against time of every ok design, the front's coloured by their parameters.
 
-    Time is per frame in milliseconds, energy per frame in the energy table's unit. Save
-    it with `figure.savefig(path_or_stream, format="png")`.
+    Time is per frame in milliseconds, energy per frame in the energy table's unit. Each
+    Pareto design is labelled with its row number in `front` (and pareto.csv), and with
+    its network and settings while there are at most `NAMED` of them. Save it with
+    `figure.savefig(path_or_stream, format="png")`.
     """
     from matplotlib.figure import Figure  # here: workers import this package, not matplotlib
 
@@ -69,9 +73,38 @@ def pareto_figure(results: pd.DataFrame, front: pd.DataFrame) -> Figure:
         fig.colorbar(marks, ax=ax, label="parameters (millions), Pareto designs")
     if len(ok) and ok["seconds"].max() > 10 * ok["seconds"].min():
         ax.set_xscale("log")  # a few slow outliers would squash the designs that matter
+    names: dict[tuple[float, float], list[str]] = {}  # designs at one spot share a label
+    for number, (x, y, text) in enumerate(
+        zip(front["seconds"] * 1e3, front["energy_total"], _labels(front), strict=True), 1
+    ):
+        names.setdefault((x, y), []).append(
+            f"{number}: {text}" if len(front) <= NAMED else str(number)
+        )
+    for (x, y), name in names.items():
+        ax.annotate(
+            ("\n" if len(front) <= NAMED else ", ").join(name), (x, y), xytext=(5, 4),
+            textcoords="offset points", fontsize=7,
+        )  # fmt: skip
+    networks = ok["network"].nunique() if len(ok) else 0
+    fig.suptitle(
+        f"Design-space sweep: {len(ok)} designs of {networks} network(s), energy against time"
+        + ("" if len(front) <= NAMED else "\n(numbers are the rows of pareto.csv)"),
+        fontsize=11,
+    )
     ax.set_xlabel("time per frame (ms)")
     ax.set_ylabel(f"energy per frame ({unit})")
     ax.grid(True, color="0.92")
     # Above the axes, so that it never hides a point.
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.01), ncols=2, frameon=False)
     return fig
+
+
+def _labels(front: pd.DataFrame) -> list[str]:
+    """Network and settings of each design, the settings by the last part of their path:
+    `1.0-SqNxt-23 rows=8 size_bytes=32768`."""
+    labels = []
+    for network, overrides in zip(front["network"], front["overrides"], strict=True):
+        settings = json.loads(overrides) if isinstance(overrides, str) else {}
+        parts = [f"{path.rsplit('.', 1)[-1]}={value}" for path, value in settings.items()]
+        labels.append(" ".join([str(network), *parts]))
+    return labels

@@ -11,7 +11,8 @@ A spec (a YAML file or the same mapping in Python) has four keys:
 - ``grid``: dotted config paths (``pe_array.rows``) to lists of values; every combination.
 - ``random``: ``seed``, ``count`` and ``ranges``, dotted paths to ``[low, high]`` (integers
   if both ends are, inclusive), ``{low: .., high: .., log: true}`` (log-uniform) or
-  ``{choice: [..]}``; `count` seeded samples. With a grid too, every sample meets every
+  ``{choice: [..]}``; `count` seeded samples, all different (fewer, with a warning, if the
+  ranges hold fewer). With a grid too, every sample meets every
   grid point.
 
 Everything is checked before anything runs: a bad path or value raises `ConfigError` naming
@@ -49,6 +50,7 @@ from socsim.yaml_input import read_yaml
 logger = logging.getLogger(__name__)
 
 SPEC_KEYS = ("networks", "base", "grid", "random")
+MAX_DRAWS = 100  # per random sample asked: draws before giving up on finding a new one
 RANDOM_KEYS = ("seed", "count", "ranges")
 
 
@@ -140,6 +142,12 @@ class Range:
     high: float
     log: bool = False
 
+    @property
+    def size(self) -> float:
+        """How many values it can draw: high - low + 1 for integers, else infinitely many."""
+        integer = isinstance(self.low, int) and isinstance(self.high, int)
+        return self.high - self.low + 1 if integer else math.inf
+
     def sample(self, rng: random.Random) -> int | float:
         integer = isinstance(self.low, int) and isinstance(self.high, int)
         if self.log:
@@ -154,6 +162,10 @@ class Choice:
 
     values: tuple[Any, ...]
 
+    @property
+    def size(self) -> int:
+        return len(set(map(repr, self.values)))
+
     def sample(self, rng: random.Random) -> Any:
         return rng.choice(self.values)
 
@@ -165,12 +177,30 @@ class RandomSpace:
     ranges: dict[str, Range | Choice]
 
     def samples(self) -> list[dict[str, Any]]:
-        """`count` settings, reproducible from the seed (paths drawn in the spec's order)."""
+        """`count` distinct settings, reproducible from the seed (paths drawn in the spec's
+        order; a draw equal to an earlier one is drawn again). Fewer, with a warning saying
+        why, when the ranges hold fewer combinations or `MAX_DRAWS` x `count` draws found
+        no more (integer and choice ranges that repeat)."""
         rng = random.Random(self.seed)
-        return [
-            {path: dist.sample(rng) for path, dist in self.ranges.items()}
-            for _ in range(self.count)
-        ]
+        space = math.prod(dist.size for dist in self.ranges.values())
+        wanted = min(self.count, space)
+        drawn: dict[str, dict[str, Any]] = {}
+        for _ in range(MAX_DRAWS * self.count):
+            if len(drawn) == wanted:
+                break
+            sample = {path: dist.sample(rng) for path, dist in self.ranges.items()}
+            drawn.setdefault(repr(sorted(sample.items())), sample)
+        if len(drawn) < self.count:
+            why = (
+                f"the ranges hold only {space} combinations"
+                if space < self.count
+                else f"{MAX_DRAWS * self.count} draws repeated the others"
+            )
+            logger.warning(
+                "random: %d distinct settings of the %d asked (count): %s", len(drawn),
+                self.count, why,
+            )  # fmt: skip
+        return list(drawn.values())
 
 
 @dataclass(frozen=True)

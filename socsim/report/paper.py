@@ -174,18 +174,28 @@ def headline(table: pd.DataFrame) -> dict[str, Any]:
     }
 
 
-def render_text(reproduction: Reproduction, markdown: bool = False) -> str:
-    """The side-by-side table, the fidelity figures and the headline as text or Markdown."""
+def formatted(reproduction: Reproduction) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Table 3 and the fidelity table as strings, for people: times to two decimals, energy
+    to three figures, errors as percentages, correlations to three decimals; the fidelity
+    table's preset a column."""
     table = reproduction.table[COLUMNS].copy()
     for column in table.columns:
         if column.startswith(("time", "paper_time")):
             table[column] = table[column].map(lambda v: f"{v:.2f}")
         elif "energy" in column:
             table[column] = table[column].map(lambda v: f"{v:.2e}")
-    fid = reproduction.fidelity.copy()
+    fid = reproduction.fidelity.reset_index()
     for column in fid.columns:
-        if not column.startswith("worst_") or column.startswith("worst_error"):
+        if "_error_" in column:
+            fid[column] = fid[column].map(lambda v: f"{v:.1%}")
+        elif column.startswith("spearman"):
             fid[column] = fid[column].map(lambda v: f"{v:.3f}")
+    return table, fid
+
+
+def render_text(reproduction: Reproduction, markdown: bool = False) -> str:
+    """The side-by-side table, the fidelity figures and the headline as text or Markdown."""
+    table, fid = formatted(reproduction)
     h = reproduction.headline
     lines = [
         schedule_text(reproduction),
@@ -200,13 +210,15 @@ def render_text(reproduction: Reproduction, markdown: bool = False) -> str:
                     "## Table 3, simulated beside the paper",
                     _markdown(table),
                     "## Fidelity",
-                    _markdown(fid.reset_index()),
+                    _markdown(fid),
                     *lines,
                 ]
             )
             + "\n"
         )
-    return "\n".join([table.to_string(index=False), "", fid.to_string(), "", *lines]) + "\n"
+    return (
+        "\n".join([table.to_string(index=False), "", fid.to_string(index=False), "", *lines]) + "\n"
+    )
 
 
 def schedule_text(reproduction: Reproduction) -> str:
@@ -296,25 +308,37 @@ def write_report(reproduction: Reproduction, out: OutputDir | str | os.PathLike)
 
 
 def _html(reproduction: Reproduction, made: dict[str, Path]) -> str:
+    """A self-contained page that fits a 1400-pixel window: the tables as `formatted` gives
+    them, headers wrapping at their underscores, the figures inline."""
     images = "\n".join(
         f"<figure><img alt='{html.escape(caption)}' src='data:image/png;base64,"
         f"{base64.b64encode(path.read_bytes()).decode()}'><figcaption>{html.escape(caption)}"
         "</figcaption></figure>"
         for caption, path in made.items()
     )
+    table, fid = formatted(reproduction)
+
+    def html_table(frame: pd.DataFrame) -> str:
+        # A zero-width space after each underscore lets a long header wrap there.
+        frame = frame.rename(columns=lambda c: c.replace("_", "_\u200b"))
+        return frame.to_html(index=False, border=0)
+
     h = reproduction.headline
     return f"""<!doctype html>
 <html><head><meta charset="utf-8"><title>socsim: SqueezeNext Table 3 reproduced</title>
-<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto}}
-table{{border-collapse:collapse;font-size:90%}}td,th{{border:1px solid #ccc;padding:2px 6px;text-align:right}}
-img{{max-width:100%}}figure{{margin:2em 0}}</style></head><body>
+<style>body{{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse;font-size:85%}}td,th{{border:1px solid #ccc;padding:2px 5px;text-align:right}}
+th{{max-width:7em}}td:first-child{{text-align:left;white-space:nowrap}}
+.wide{{overflow-x:auto}}img{{max-width:100%}}figure{{margin:2em 0}}</style></head><body>
 <h1>SqueezeNext Table 3, simulated by socsim</h1>
 <p>Time is normalised per preset by the fastest network; energy is in the paper's units
 (one MAC = 1). Simulated columns beside <code>paper_</code> columns.</p>
-{reproduction.table.to_html(index=False, float_format=lambda v: f"{v:.3g}")}
+<div class="wide">{html_table(table)}</div>
 <p>{html.escape(schedule_text(reproduction))}</p>
 <h2>Fidelity</h2>
-{reproduction.fidelity.to_html(float_format=lambda v: f"{v:.3f}")}
+<p>Spearman rank correlation of simulated and paper values, and the median and worst
+relative error, per preset.</p>
+<div class="wide">{html_table(fid)}</div>
 <h2>Headline</h2>
 <p>{html.escape(h["comparison"])}: faster by {h["faster_by"]:.0%} (paper {h["paper_faster_by"]:.0%}),
 more energy-efficient by {h["more_energy_efficient_by"]:.0%}

@@ -1,9 +1,16 @@
 """A run as a Chrome trace (JSON), to open in ui.perfetto.dev or chrome://tracing.
 
 One process per cluster (`soc.cluster0` …, the unit table's `owner`) and one, `soc`, for
-the shared interconnect and DRAM; one thread per unit scope. Every interval of the event log
-except buffer holds becomes a complete ("X") event named action, layer and tile, with
-timestamps in microseconds; each global buffer's occupancy becomes a counter track.
+the shared interconnect and DRAM; one thread (track) per unit scope. Every interval of the
+event log except buffer holds becomes a complete ("X") event named action, layer and tile,
+with timestamps in microseconds; each global buffer's occupancy becomes a counter track.
+
+Trace viewers nest the slices of a track by time and mis-draw or drop a slice that starts
+inside another and ends after it. So no track holds two overlapping slices: a controller's
+pipeline waits (which overlap: the load stage waits for a slot while the array waits for a
+load) get one track per cause (`soc.cluster0.controller.pipeline wait_dma`), and a unit
+whose own intervals overlap (a user's component serving two at once) is spread over extra
+tracks (`<scope> #2` …), each interval on the first that is free.
 """
 
 from __future__ import annotations
@@ -45,7 +52,8 @@ def to_chrome_trace(result: Result) -> dict[str, Any]:
     unit_pid = process.map(pids).to_numpy()
 
     busy = events[events["action"] != "hold"]
-    tid = busy["unit"].cat.codes.to_numpy()
+    unit_code = busy["unit"].cat.codes.to_numpy()
+    tid, track_names = _tracks(busy, table["kind"].eq("pipeline").to_numpy())
     actions = busy["action"].astype(str).to_numpy(object)
     layer_names = np.array([layer.name for layer in result.network.layers] + [""], object)[
         busy["layer"].to_numpy()
@@ -61,7 +69,7 @@ def to_chrome_trace(result: Result) -> dict[str, Any]:
         actions,
         np.round(busy["start"].to_numpy() * micro, DECIMALS),
         np.round((busy["end"] - busy["start"]).to_numpy() * micro, DECIMALS),
-        unit_pid[tid],
+        unit_pid[unit_code],
         tid,
         *(busy[c].to_numpy() for c in ARGS),
         layer_names,
@@ -90,15 +98,15 @@ def to_chrome_trace(result: Result) -> dict[str, Any]:
             ("process_sort_index", "sort_index", pid),
         )
     ]
+    track_pid = np.zeros(len(track_names), np.int64)
+    track_pid[tid] = unit_pid[unit_code]
     meta += [
-        {
-            "ph": "M",
-            "name": "thread_name",
-            "pid": int(unit_pid[t]),
-            "tid": int(t),
-            "args": {"name": units[t]},
-        }
-        for t in np.unique(tid)
+        {"ph": "M", "name": key, "pid": int(track_pid[t]), "tid": t, "args": {arg: value}}
+        for t, name in enumerate(track_names)
+        for key, arg, value in (
+            ("thread_name", "name", name),
+            ("thread_sort_index", "sort_index", t),
+        )
     ]
     return {
         "traceEvents": meta + complete + _occupancy(events, units, unit_pid, micro),
@@ -108,6 +116,54 @@ def to_chrome_trace(result: Result) -> dict[str, Any]:
             "clock_hz": result.soc.clock_hz,
         },
     }
+
+
+def _tracks(busy: pd.DataFrame, split_actions: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """The track (thread id) of each row and each track's name, tracks in unit order.
+
+    Rows of a unit whose code is true in `split_actions` (the pipeline waits) go to one
+    track per action; then the rows of a track that overlap go to extra lanes (`_lanes`).
+    """
+    code = busy["unit"].cat.codes.to_numpy()
+    action = busy["action"].astype(str).to_numpy(object)
+    units = busy["unit"].cat.categories.astype(str)
+    frame = pd.DataFrame(
+        {
+            "code": code,
+            "sub": np.where(split_actions[code], action, ""),
+            "start": busy["start"].to_numpy(),
+            "end": busy["end"].to_numpy(),
+            "lane": 0,
+        }
+    )
+    for _, group in frame.groupby(["code", "sub"], sort=False):
+        frame.loc[group.index, "lane"] = _lanes(group["start"].to_numpy(), group["end"].to_numpy())
+    keys = frame[["code", "sub", "lane"]]
+    tracks = keys.drop_duplicates().sort_values(["code", "sub", "lane"])
+    tid = pd.MultiIndex.from_frame(tracks).get_indexer(pd.MultiIndex.from_frame(keys))
+    names = [
+        units[c] + (f" {sub}" if sub else "") + (f" #{lane + 1}" if lane else "")
+        for c, sub, lane in tracks.itertuples(index=False)
+    ]
+    return tid, names
+
+
+def _lanes(start: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """A lane for each interval such that no two intervals of a lane overlap: all 0 when
+    none overlap, else each interval in start order takes the lowest lane free at its start."""
+    order = np.argsort(start, kind="stable")
+    reach = np.maximum.accumulate(end[order])
+    lanes = np.zeros(len(start), np.int64)
+    if not (start[order][1:] < reach[:-1]).any():
+        return lanes
+    lane_end: list[int] = []  # when each lane is free again
+    for i in order:
+        lane = next((n for n, free in enumerate(lane_end) if free <= start[i]), len(lane_end))
+        if lane == len(lane_end):
+            lane_end.append(0)
+        lane_end[lane] = end[i]
+        lanes[i] = lane
+    return lanes
 
 
 def _occupancy(

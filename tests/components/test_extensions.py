@@ -26,6 +26,7 @@ from socsim.components.config import (
     with_overrides,
 )
 from socsim.components.dma import Dma
+from socsim.components.dram import Dram
 from socsim.components.global_buffer import GlobalBuffer
 from socsim.components.interconnect import Interconnect
 from socsim.components.pe_array import PeArray
@@ -182,6 +183,36 @@ def test_an_interconnect_that_loses_bytes_is_caught_against_the_dma():
     assert "soc.interconnect by cycle " in message
 
 
+class FastDram(Dram):
+    """Moves 64 bytes per cycle whatever its config says (16 below)."""
+
+    def cycles(self, nbytes):
+        return -(-nbytes // 64)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FastDramConfig(DramConfig):
+    component = FastDram
+
+
+def test_a_dram_faster_than_configured_is_caught_naming_the_channel_and_the_rate():
+    """A 64 B/cycle bus leaves the DRAM's own timing visible: a 16 B/cycle DRAM moving a
+    load of N bytes in ceil(N / 64) cycles exceeds its configured rate; the bus, at 64,
+    keeps to its own."""
+    wide = replace(CONFIG.interconnect, bytes_per_cycle=64)
+    dram = FastDramConfig(**{**vars(CONFIG.dram), "bytes_per_cycle": 16})
+    with pytest.raises(AssertionError) as caught:
+        check_invariants(run_with(dram=dram, interconnect=wide))
+    message = str(caught.value)
+    assert re.search(
+        r"soc\.dram\.ch0: read at cycles \d+-\d+ moved \d+ bytes, (6\d|5\d)(\.\d+)? B/cycle, "
+        r"above the configured 16 bytes_per_cycle",
+        message,
+    ), message
+    assert "soc.interconnect:" not in message
+    check_invariants(run_with(dram=replace(CONFIG.dram, bytes_per_cycle=16), interconnect=wide))
+
+
 class DoubleFreeBuffer(GlobalBuffer):
     """Frees every tile's space twice: the phantom space lets later tiles in too early."""
 
@@ -237,3 +268,27 @@ def test_every_violation_is_listed_in_one_error():
     with pytest.raises(AssertionError, match=r"^\d+ invariant violation\(s\):\n- ") as caught:
         check_invariants(result)
     assert "bytes loaded" in str(caught.value) and "exceeds the capacity" in str(caught.value)
+
+
+def test_component_settings_report_a_failure_as_drawn_without_shrinking():
+    """A property that fails on two-cluster SoCs: after the first failing draw only
+    Hypothesis' replay of it runs, not the reruns shrinking takes (which `shrink=True`
+    turns back on); and no deadline, as one simulation outlasts Hypothesis' 200 ms."""
+    from hypothesis import Phase, given
+
+    from socsim.testing import component_settings, networks, soc_configs
+
+    failed = []
+
+    @component_settings()
+    @given(networks(max_layers=3), soc_configs(max_clusters=2))
+    def prop(network, soc):
+        simulate(network, soc)
+        failed.append(soc.clusters == 2)
+        assert not failed[-1], "broken"
+
+    with pytest.raises(AssertionError, match="broken"):
+        prop()
+    assert failed[failed.index(True) :] == [True, True]
+    assert component_settings().deadline is None
+    assert Phase.shrink in component_settings(shrink=True).phases

@@ -41,3 +41,34 @@ def test_objectives_can_be_chosen() -> None:
     frame = pd.DataFrame({"a": [1, 2, 3], "b": [3, 2, 1], "c": [0, 0, 9]})
     assert pareto(frame, ["a", "b"]).index.tolist() == [0, 1, 2]
     assert pareto(frame, ["a", "c"]).index.tolist() == [0]
+
+
+def _designs(count: int) -> pd.DataFrame:
+    """`count` designs on a line from fast and costly to slow and cheap: all Pareto."""
+    return pd.DataFrame(
+        {
+            "status": "ok",
+            "network": "1.0-SqNxt-23",
+            "overrides": [f'{{"pe_array.rows": {8 + i}, "dma.channels": 2}}' for i in range(count)],
+            "seconds": [1e-3 * (1 + i) for i in range(count)],
+            "energy_total": [1e9 / (1 + i) for i in range(count)],
+            "params": 1e6,
+            "energy_unit": "MAC",
+        }
+    )
+
+
+def test_the_pareto_figure_has_a_title_and_labels_its_designs() -> None:
+    """Three Pareto designs are named by network and settings, numbered as the front's rows;
+    twelve (more than `NAMED`) get numbers only, and the title says what they mean."""
+    from socsim.explore.pareto import NAMED, pareto_figure
+
+    designs = _designs(3)
+    figure = pareto_figure(designs, pareto(designs))
+    assert figure.get_suptitle().startswith("Design-space sweep: 3 designs of 1 network")
+    texts = [t.get_text() for t in figure.axes[0].texts]
+    assert texts == [f"{i + 1}: 1.0-SqNxt-23 rows={8 + i} channels=2" for i in range(3)]
+    many = _designs(NAMED + 4)
+    figure = pareto_figure(many, pareto(many))
+    assert [t.get_text() for t in figure.axes[0].texts] == [str(i) for i in range(1, NAMED + 5)]
+    assert "numbers are the rows of pareto.csv" in figure.get_suptitle()

@@ -144,7 +144,7 @@ def test_random_samples_are_reproducible_from_the_seed_and_stay_in_range() -> No
     assert [p.id for p in points] == [p.id for p in again]
     other = parse_spec({**RANDOM, "random": {**RANDOM["random"], "seed": 4}}).points
     assert [p.id for p in other] != [p.id for p in points]
-    assert 30 <= len(points) <= 40  # repeated samples are one point
+    assert len(points) == 40  # a sample equal to an earlier one is drawn again
     for p in points:
         assert 4 <= p.soc.pe_array.rows <= 32
         assert 2 <= p.soc.dram.bytes_per_cycle <= 64
@@ -161,3 +161,19 @@ def test_random_samples_meet_every_grid_point() -> None:
     assert len(points) == 6
     assert [p.soc.clusters for p in points] == [1, 1, 1, 2, 2, 2]
     assert [p.soc.pe_array.rows for p in points[:3]] == [p.soc.pe_array.rows for p in points[3:]]
+
+
+def test_random_count_is_met_or_the_warning_says_why(caplog) -> None:
+    """Rows 4 to 5 and two buffer sizes hold 2 x 2 = 4 settings: asking for 4 finds all
+    four (repeats drawn again), asking for 9 yields the 4 and a warning naming the space."""
+    ranges = {"pe_array.rows": [4, 5], "global_buffer.size_bytes": {"choice": [65536, 131072]}}
+    spec = {"networks": ["1.0-SqNxt-23"], "random": {"seed": 1, "count": 4, "ranges": ranges}}
+    points = parse_spec(spec).points
+    settings = {(p.soc.pe_array.rows, p.soc.global_buffer.size_bytes) for p in points}
+    assert settings == {(4, 65536), (4, 131072), (5, 65536), (5, 131072)}
+    assert not caplog.records
+    spec["random"]["count"] = 9
+    assert len(parse_spec(spec).points) == 4
+    assert "4 distinct settings of the 9 asked (count): the ranges hold only 4 combinations" in (
+        caplog.text
+    )

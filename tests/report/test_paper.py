@@ -24,10 +24,19 @@ def test_spearman_ranks_with_ties():
     assert spearman(a, -a) == pytest.approx(-1.0)
 
 
-def test_fidelity_and_headline_of_a_perfect_table():
+def paper_table(time_scale: float = 1.0, energy_scale: float = 1.0) -> pd.DataFrame:
+    """A comparison table whose simulated values are the paper's, scaled."""
     table = pd.DataFrame({"model": TABLE3.index})
     for column in COLUMNS[1:]:
-        table[column] = table["model"].map(TABLE3[column.removeprefix("paper_")])
+        value = table["model"].map(TABLE3[column.removeprefix("paper_")])
+        if not column.startswith("paper_"):
+            value = value * (time_scale if column.startswith("time") else energy_scale)
+        table[column] = value
+    return table
+
+
+def test_fidelity_and_headline_of_a_perfect_table():
+    table = paper_table()
     fid = fidelity(table)
     assert (fid["spearman_time"] == 1).all() and (fid["median_error_energy"] == 0).all()
     h = headline(table)
@@ -94,3 +103,26 @@ def test_layer_by_layer_is_the_paper_reproduced_before_schedules():
     assert sixteen["median_error_time"] == pytest.approx(0.04389, abs=1e-5)
     assert eight["median_error_energy"] == pytest.approx(0.25418, abs=1e-5)
     assert sixteen["median_error_energy"] == pytest.approx(0.37894, abs=1e-5)
+
+
+def test_the_html_report_shows_table3_and_errors_as_percentages():
+    """The paper's own values with every simulated time 5% high and energy 12.5% low: the
+    fidelity table (one header row, preset a column, no empty first row) reads 5.0% and
+    12.5% errors; Table 3 has just the columns of the csv contract."""
+    import re
+
+    from socsim.report.paper import Reproduction, _html
+
+    table = paper_table(time_scale=1.05, energy_scale=0.875)
+    table["cycles_8x8"] = 1  # carried by the table, not shown
+    page = _html(Reproduction(table, fidelity(table), headline(table), {}, {}), {})
+    tables = re.findall(r"<table.*?</table>", page, re.S)
+    assert len(tables) == 2
+    heads = [re.findall(r"<tr.*?</tr>", re.search(r"<thead>.*?</thead>", t, re.S)[0], re.S)
+             for t in tables]  # fmt: skip
+    assert [len(h) for h in heads] == [1, 1]
+    assert len(re.findall(r"<th>", heads[0][0])) == len(COLUMNS)
+    assert "<th></th>" not in tables[1] and "preset" in heads[1][0]
+    cells = re.findall(r"<td>(.*?)</td>", tables[1])
+    assert cells.count("5.0%") == 4 and cells.count("12.5%") == 4
+    assert "squeezelerator-8x8" in cells

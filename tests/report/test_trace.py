@@ -52,3 +52,45 @@ def test_buffer_occupancy_counters_return_to_empty(tiny):
     held = [e["args"]["bytes"] for e in counters]
     assert counters and held[-1] == 0
     assert 0 <= min(held) and max(held) <= size
+
+
+def _improperly_nested(trace: dict) -> list[tuple]:
+    """Slices on one track that start inside another and end after it (in microseconds)."""
+    tracks: dict[tuple, list] = {}
+    for e in trace["traceEvents"]:
+        if e["ph"] == "X":
+            tracks.setdefault((e["pid"], e["tid"]), []).append((e["ts"], e["ts"] + e["dur"]))
+    bad = []
+    for track, slices in tracks.items():
+        open_ends: list[float] = []
+        for start, end in sorted(slices, key=lambda s: (s[0], -s[1])):
+            while open_ends and open_ends[-1] <= start + 1e-9:
+                open_ends.pop()
+            if open_ends and end > open_ends[-1] + 1e-9:
+                bad.append((track, start, end, open_ends[-1]))
+            open_ends.append(end)
+    return bad
+
+
+@pytest.mark.parametrize("run", ["tiny", "shared"])
+def test_every_track_nests_properly_and_waits_have_a_track_per_cause(run, request):
+    """The pipeline's waits overlap (wait_array over wait_dma), which viewers mis-nest: each
+    cause gets its own track and no track holds partially overlapping slices."""
+    result = request.getfixturevalue(run)
+    trace = to_chrome_trace(result)
+    assert _improperly_nested(trace) == []
+    names = {e["args"]["name"] for e in trace["traceEvents"] if e.get("name") == "thread_name"}
+    waits = set(result.events.loc[result.events["action"].str.startswith("wait"), "action"])
+    assert waits  # the run waits, so the split is exercised
+    assert {f"soc.cluster0.controller.pipeline {w}" for w in waits} <= names
+    assert "soc.cluster0.controller.pipeline" not in names
+
+
+def test_overlapping_intervals_of_one_unit_spread_over_lanes():
+    """Intervals [0,10) [5,15) [10,20) [12,13): the second overlaps the first (lane 1), the
+    third starts as the first ends (lane 0), the fourth finds both busy (lane 2)."""
+    from socsim.report.trace import _lanes
+
+    lanes = _lanes(np.array([0, 5, 10, 12]), np.array([10, 15, 20, 13]))
+    assert lanes.tolist() == [0, 1, 0, 2]
+    assert _lanes(np.array([3, 0]), np.array([4, 3])).tolist() == [0, 0]
