@@ -49,7 +49,6 @@ LONE_LOSSES = 2
 POLL_SECONDS = 1.0  # longest wait on chunks before the executor checks on its workers
 NO_WORKERS_SECONDS = 120.0  # how long a Dask cluster may have no worker before a run stops
 RESULT_SECONDS = 60.0  # to fetch a finished chunk's rows (a few kB) from a Dask worker
-KEEP_NANNIES = "1 day"  # a local cluster's lost-worker-timeout: never, in practice
 
 MAX_WORKERS = 1024  # local processes: more is surely a slip that would fork without end
 
@@ -223,12 +222,10 @@ class DaskExecutor(Executor):
         self._no_workers_seconds = no_workers_seconds
         self._no_workers_since: float | None = None
         self._restoring_from: int | None = None  # workers running when last restored
-        self._deploy: dict[str, Any] | None = None
         if address is None:
             checked_number(
                 "dask workers", workers, quantity="integer", low=1, high=MAX_WORKERS, integer=True
             )
-            self._keep_nannies()
             self._cluster = distributed.LocalCluster(
                 n_workers=workers,
                 threads_per_worker=1,  # the simulation holds the GIL: parallelism is processes
@@ -297,28 +294,13 @@ class DaskExecutor(Executor):
     def restart(self) -> None:
         self._restore_workers()
 
-    def _keep_nannies(self) -> None:
-        """While this executor lives, the local cluster does not close the nanny of a worker
-        that died (``distributed.deploy.lost-worker-timeout``, 15 s by default, read at each
-        death): the nanny starts a new worker itself. On a loaded machine a new worker can
-        take longer than that to join, and a nanny closed under a point running alone made
-        that point lose its worker though it killed nothing. The one key is set (not
-        `dask.config.set`, whose undoing out of order with the client's own can drop keys),
-        and put back by `close`."""
-        import dask
-
-        self._deploy = dask.config.config["distributed"]["deploy"]
-        self._lost_worker_timeout = self._deploy.get("lost-worker-timeout")
-        self._deploy["lost-worker-timeout"] = KEEP_NANNIES
-
     def _restore_workers(self) -> None:
         """Starts the local cluster's closed workers again.
 
         The cluster closes a worker's nanny for good when, 15 s after one of its worker
         processes died (``distributed.deploy.lost-worker-timeout``), no new one has joined
         yet. A point that kills its worker keeps the nanny restarting, so on a slow machine
-        both nannies closed, and tasks waited forever for a worker (issue 19). `_keep_nannies`
-        makes that timeout a day; a nanny can still close for other reasons.
+        both nannies closed, and tasks waited forever for a worker (issue 19).
         """
         if self._cluster is None:
             return
@@ -344,9 +326,6 @@ class DaskExecutor(Executor):
         finally:
             if self._cluster is not None:
                 self._cluster.close()
-            if self._deploy is not None:
-                self._deploy["lost-worker-timeout"] = self._lost_worker_timeout
-                self._deploy = None
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
         if kind is None or not issubclass(kind, KeyboardInterrupt):

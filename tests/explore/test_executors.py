@@ -22,7 +22,7 @@ from socsim.explore import (
     run_points,
     sweep,
 )
-from socsim.explore.executors import KEEP_NANNIES, run_chunks
+from socsim.explore.executors import run_chunks
 
 COMPARED = ["point_id", "network", "overrides", "cycles", "seconds", "macs", "params",
             "dram_bytes", "utilization", "energy_total", "energy_dram", "status"]  # fmt: skip
@@ -121,32 +121,25 @@ def test_dask_records_a_point_that_kills_every_worker_it_meets(tiny: dict) -> No
     assert all("worker lost (KilledWorker" in r["error"] for r in rows if "error" in r)
 
 
-def dask_deploy() -> dict:
-    """Dask's `distributed.deploy` settings. A local cluster closes for good the nanny of a
-    worker that died and has not come back after `lost-worker-timeout` (read at each death,
-    from another thread: dask.config.set, undone out of order with the client's own, can
-    drop keys; so the one key is set)."""
-    pytest.importorskip("distributed")  # which adds its settings to dask's
-    return pytest.importorskip("dask").config.config["distributed"]["deploy"]
-
-
 def no_lost_worker_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(dask_deploy(), "lost-worker-timeout", "0s")
+    """A local cluster closes for good the nanny of a worker that died and has not come
+    back after this timeout (read at each death, from another thread: dask.config.set,
+    undone out of order with the client's own, can drop keys; so the one key, patched)."""
+    dask = pytest.importorskip("dask")
+    monkeypatch.setitem(dask.config.config["distributed"]["deploy"], "lost-worker-timeout", "0s")
 
 
 @pytest.mark.timeout(120)
-def test_dask_starts_again_the_workers_the_cluster_closes(tiny: dict) -> None:
-    """Issue 19's hang, made certain: with a lost-worker timeout of 0 s (set over the
-    executor's own), the cluster closes the nanny of every worker that dies, and the killers
-    leave it with no worker at all. The executor starts the closed workers again and every
-    point still yields a row."""
-    points, deploy = parse_spec(tiny).points, dask_deploy()
-    before = deploy["lost-worker-timeout"]
+def test_dask_starts_again_the_workers_the_cluster_closes(
+    tiny: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19's hang, made certain: with a lost-worker timeout of 0 s, the cluster closes
+    the nanny of every worker that dies, and the killers leave it with no worker at all.
+    The executor starts the closed workers again and every point still yields a row."""
+    no_lost_worker_timeout(monkeypatch)
+    points = parse_spec(tiny).points
     with DaskExecutor(workers=2) as executor:
-        assert deploy["lost-worker-timeout"] == KEEP_NANNIES  # the executor's own setting
-        deploy["lost-worker-timeout"] = "0s"  # put back by the executor's close
         rows = [row for chunk in run_chunks(executor, points, fn=die_on_second) for row in chunk]
-    assert deploy["lost-worker-timeout"] == before
     assert sorted(row["point_id"] for row in rows) == sorted(p.id for p in points)
     assert {row["point_id"] for row in rows if row.get("status") == "error"} == killer_ids(points)
 
